@@ -1,0 +1,21 @@
+"""Helpers shared by the notebooks of *Deep Learning Basics*.
+
+Small modules by topic, each importable on its own:
+
+- `utils.env`: device choice and seeding
+- `utils.graphs`: computational graphs (torchviz), with a text fallback without Graphviz
+- `utils.data`: synthetic datasets, digits (MNIST or scikit-learn's 8×8), device-resident batches
+- `utils.losses`: the lecture's loss functions
+- `utils.bayes`: a class-conditional Gaussian model with its Bayes rule and Bayes risk
+- `utils.models`: perceptron, logistic regression, feed-forward networks
+- `utils.train`: the training loop (`fit`, `evaluate`)
+- `utils.plots`: decision regions, activations, learning curves, confusion matrices, images
+- `utils.checks`: the exercises' self-checks
+- `utils.notebooks`, `utils.release`, `utils.lab`: tooling (format, student edition, submissions)
+
+Importing `utils` has no side effects: no seeding, no plotting style, no download.
+"""
+
+from utils.env import choose_device, data_dir, get_device, repo_root, seed_everything
+
+__all__ = ["choose_device", "data_dir", "get_device", "repo_root", "seed_everything"]
