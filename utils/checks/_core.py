@@ -50,9 +50,9 @@ class Verdict:
     def __str__(self) -> str:
         return self.message
 
-    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
-        # The check has printed the message already; keep the cell's output to that one line.
-        printer.text("")
+    def _ipython_display_(self) -> None:
+        # The check has printed the verdict already: show nothing more as the cell's result.
+        return None
 
 
 @dataclass

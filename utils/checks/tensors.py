@@ -1,5 +1,94 @@
-"""Checks for the exercises of notebook 00."""
+"""Checks for the exercises of notebook 00 (tensors and autograd)."""
 
 from __future__ import annotations
 
-__all__: list[str] = []
+import torch
+
+from utils.checks._core import Case, Verdict, check_function
+
+__all__ = ["check_standardize", "check_relu_unit_grad", "check_autograd_derivative"]
+
+
+def _standardize(x: torch.Tensor) -> torch.Tensor:
+    centred = x - x.mean(dim=0)
+    std = x.std(dim=0, unbiased=False)
+    return centred / torch.where(std > 0, std, torch.ones_like(std))
+
+
+def check_standardize(fn) -> Verdict:
+    """Exercise 0.1: each column to mean 0 and standard deviation 1 (constant columns to 0)."""
+    g = torch.Generator().manual_seed(0)
+    wide = torch.randn(50, 3, generator=g) * torch.tensor([1.0, 10.0, 0.1]) + torch.tensor(
+        [5.0, -2.0, 0.0]
+    )
+    constant = torch.cat([torch.randn(6, 1, generator=g), torch.full((6, 1), 7.0)], dim=1)
+    cases = [
+        Case(
+            (torch.tensor([[1.0, 2.0], [3.0, 6.0]]),),
+            _standardize(torch.tensor([[1.0, 2.0], [3.0, 6.0]])),
+            "two rows",
+        ),
+        Case((wide,), _standardize(wide), "columns on very different scales", atol=1e-5),
+        Case(
+            (constant,),
+            _standardize(constant),
+            "a constant column",
+            hint="a column whose standard deviation is 0 cannot be divided by it: leave it at 0",
+        ),
+    ]
+    return check_function(
+        "standardize",
+        fn,
+        cases,
+        hint="use x.mean(dim=0) and x.std(dim=0, unbiased=False); broadcasting does the rest",
+    )
+
+
+def _relu_unit_grad(
+    w: torch.Tensor, b: torch.Tensor, x: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor]:
+    active = (w * x + b > 0).to(x.dtype)
+    return active * x, active
+
+
+def check_relu_unit_grad(fn) -> Verdict:
+    """Exercise 0.2: the gradient of f = max(w·x + b, 0) with respect to w and b, by hand."""
+    cases = []
+    for w, b, x, label in [
+        (2.0, 1.0, 3.0, "active unit (w·x + b > 0)"),
+        (-2.0, 1.0, 3.0, "inactive unit (w·x + b < 0)"),
+        (1.0, -3.0, 3.0, "exactly at the kink (w·x + b = 0)"),
+        (0.5, 0.0, -4.0, "negative input, inactive"),
+    ]:
+        w_, b_, x_ = torch.tensor(w), torch.tensor(b), torch.tensor(x)
+        hint = (
+            "PyTorch takes the derivative of max(t, 0) at t = 0 to be 0"
+            if "kink" in label
+            else "∂f/∂w = x·1{w·x + b > 0} and ∂f/∂b = 1{w·x + b > 0}"
+        )
+        cases.append(Case((w_, b_, x_), _relu_unit_grad(w_, b_, x_), label, hint=hint))
+    return check_function("relu_unit_grad", fn, cases)
+
+
+def check_autograd_derivative(fn) -> Verdict:
+    """Exercise 0.3: the derivative f'(x) at many points, computed by autograd."""
+    x = torch.linspace(-2.0, 2.0, 9)
+    cases = [
+        Case((torch.sin, x), torch.cos(x), "f = sin", atol=1e-6),
+        Case((lambda t: t**3, x), 3 * x**2, "f = x³", atol=1e-5),
+        Case((torch.exp, torch.tensor([0.0])), torch.tensor([1.0]), "a single point"),
+        Case(
+            (lambda t: torch.relu(t) * 2.0, torch.tensor([-1.0, 0.0, 1.0])),
+            torch.tensor([0.0, 0.0, 2.0]),
+            "f = 2·max(x, 0), with the kink",
+        ),
+    ]
+    return check_function(
+        "autograd_derivative",
+        fn,
+        cases,
+        hint=(
+            "make a copy of x that requires grad (x.detach().clone().requires_grad_()), "
+            "call f on it, then .sum().backward() and return the copy's .grad"
+        ),
+    )
