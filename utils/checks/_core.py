@@ -21,6 +21,7 @@ import math
 import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -184,8 +185,15 @@ def _raised_not_implemented(exc: BaseException) -> bool:
 def _describe_exception(exc: BaseException) -> str:
     """The exception and the line of the student's code that raised it."""
     frames = traceback.extract_tb(exc.__traceback__)
-    # The innermost frame outside this file is the student's own code.
-    user = [f for f in frames if not f.filename.endswith("_core.py")]
+    # The innermost frame outside this package and the installed libraries is the student's.
+    here = str(Path(__file__).resolve().parent.parent)
+    user = [
+        f
+        for f in frames
+        if not f.filename.startswith(here)
+        and "site-packages" not in f.filename
+        and "<frozen" not in f.filename
+    ]
     where = f" (line: {user[-1].line.strip()})" if user and user[-1].line else ""
     return f"{type(exc).__name__}: {exc}{where}"
 

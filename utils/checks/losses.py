@@ -1,5 +1,136 @@
-"""Checks for the exercises of notebook 01."""
+"""Checks for the exercises of notebook 01 (risk and loss functions)."""
 
 from __future__ import annotations
 
-__all__: list[str] = []
+import torch
+
+from utils import losses
+from utils.checks._core import Case, Verdict, check_function
+
+__all__ = ["check_binary_cross_entropy", "check_empirical_risk", "check_zero_one_loss"]
+
+
+class _Named:
+    """A function shown by its formula in a verdict's input line."""
+
+    def __init__(self, fn, text: str) -> None:
+        self.fn, self.text = fn, text
+
+    def __call__(self, *args):
+        return self.fn(*args)
+
+    def __repr__(self) -> str:
+        return self.text
+
+
+def _is_float_tensor(value) -> bool:
+    return isinstance(value, torch.Tensor) and value.is_floating_point()
+
+
+def check_zero_one_loss(fn) -> Verdict:
+    """Exercise 1.1: ``zero_one_loss(y_hat, y)``, element-wise 1{ŷ ≠ y} as a float tensor."""
+
+    def ref(y_hat, y):
+        return losses.zero_one_loss(y_hat, y, reduction="none")
+
+    labels01 = (torch.tensor([1, 0, 1, 1, 0]), torch.tensor([1, 1, 0, 1, 0]))
+    labels_pm = (torch.tensor([1, -1, -1, 1]), torch.tensor([-1, -1, 1, 1]))
+    same = (torch.tensor([2, 0, 1]), torch.tensor([2, 0, 1]))
+    grid = (torch.tensor([[0, 1], [2, 2]]), torch.tensor([[0, 2], [2, 1]]))
+    empty = (torch.zeros(0, dtype=torch.long), torch.zeros(0, dtype=torch.long))
+    flip = "the loss is 1 where ŷ and y differ and 0 where they agree: use `y_hat != y`"
+    cases = [
+        Case(labels01, ref(*labels01), "labels in {0, 1}", flip),
+        Case(labels_pm, ref(*labels_pm), "labels in {−1, +1}", flip),
+        Case(same, ref(*same), "every prediction right (ties ŷ = y)", "ŷ = y must cost 0"),
+        Case(grid, ref(*grid), "a 2 × 2 batch", "work element-wise: keep the input's shape"),
+        Case(
+            call=lambda f: _is_float_tensor(f(*labels01)),
+            expected=True,
+            label="a float result",
+            hint="comparisons give booleans; convert them with `.float()` so they can be averaged",
+        ),
+        Case(empty, torch.zeros(0), "an empty batch", "an empty batch gives an empty result"),
+    ]
+    return check_function("zero_one_loss", fn, cases)
+
+
+def check_binary_cross_entropy(fn) -> Verdict:
+    """Exercise 1.2: ``binary_cross_entropy(y_hat, y)``, element-wise −y ln ŷ − (1 − y) ln(1 − ŷ)
+    from probabilities, each ln clamped at −100."""
+
+    def ref(y_hat, y):
+        return losses.binary_cross_entropy(y_hat, y, reduction="none")
+
+    mixed = (torch.tensor([0.9, 0.2, 0.6, 0.05]), torch.tensor([1.0, 0.0, 0.0, 1.0]))
+    ones = (torch.tensor([0.5, 0.99, 0.01]), torch.ones(3))
+    exact = (torch.tensor([0.0, 1.0]), torch.tensor([0.0, 1.0]))
+    wrong = (torch.tensor([0.0, 1.0]), torch.tensor([1.0, 0.0]))
+    grid = (torch.tensor([[0.3, 0.7], [0.5, 0.8]]), torch.tensor([[0.0, 1.0], [1.0, 1.0]]))
+    formula = (
+        "ℓ(ŷ, y) = −y ln ŷ − (1 − y) ln(1 − ŷ), one loss per element (no mean): mind both "
+        "minus signs, and use torch.log"
+    )
+    cases = [
+        Case(mixed, ref(*mixed), "probabilities and labels in {0, 1}", formula),
+        Case(ones, ref(*ones), "y = 1 everywhere: the loss is −ln ŷ", formula),
+        Case(
+            exact,
+            ref(*exact),
+            "ŷ exactly equal to y (0 and 1)",
+            "a right and sure prediction costs 0; 0 · ln 0 is NaN in floating point: clamp each "
+            "ln at −100 (`torch.log(p).clamp(min=-100)`) before multiplying",
+        ),
+        Case(
+            wrong,
+            ref(*wrong),
+            "ŷ exactly 0 or 1 and wrong",
+            "the slides' +∞ is 'a large value in practice': with each ln clamped at −100 "
+            "(as torch does) a sure wrong prediction costs exactly 100",
+        ),
+        Case(grid, ref(*grid), "a 2 × 2 batch", "work element-wise: do not average or sum"),
+    ]
+    return check_function("binary_cross_entropy", fn, cases)
+
+
+def check_empirical_risk(fn) -> Verdict:
+    """Exercise 1.3: ``empirical_risk(loss, f, x, y)`` = (1/N) Σ_i ℓ(f(x_i), y_i)."""
+
+    squared = _Named(lambda y_hat, y: (y_hat - y) ** 2, "ℓ(ŷ, y) = (ŷ − y)²")
+    zero_one = _Named(lambda y_hat, y: (y_hat != y).float(), "ℓ(ŷ, y) = 1{ŷ ≠ y}")
+    # Not symmetric, ℓ(ŷ, y) ≠ ℓ(y, ŷ): it catches the arguments swapped.
+    over_prediction = _Named(lambda y_hat, y: (y_hat - y).clamp(min=0), "ℓ(ŷ, y) = max(ŷ − y, 0)")
+    vector_squared = _Named(lambda y_hat, y: ((y_hat - y) ** 2).sum(dim=1), "ℓ(ŷ, y) = ‖ŷ − y‖²")
+    double = _Named(lambda x: 2 * x, "f(x) = 2x")
+    threshold = _Named(lambda x: (x > 0.5).long(), "f(x) = 1{x > 0.5}")
+
+    x = torch.tensor([0.0, 1.0, 2.0])
+    y = torch.tensor([0.0, 1.0, 1.0])
+    xc = torch.tensor([0.1, 0.4, 0.6, 0.9])
+    yc = torch.tensor([0, 1, 1, 1])
+    xv = torch.tensor([[1.0, 0.0], [0.0, 1.0]])
+    yv = torch.tensor([[0.0, 0.0], [0.0, 0.0]])
+    average = "the empirical risk is an average: (1/N) Σ_i ℓ(f(x_i), y_i), so divide by N"
+    cases = [
+        Case((squared, double, x, y), 10 / 3, "squared loss, f(x) = 2x", average),
+        Case((zero_one, threshold, xc, yc), 0.25, "0-1 loss, f(x) = 1{x > 0.5}", average),
+        Case(
+            (over_prediction, double, x, y),
+            4 / 3,
+            "a loss that is not symmetric",
+            "ℓ takes the prediction first and the target second: ℓ(f(x_i), y_i)",
+        ),
+        Case(
+            (squared, double, torch.tensor([1.5]), torch.tensor([1.0])),
+            4.0,
+            "a single sample (N = 1)",
+            average,
+        ),
+        Case(
+            (vector_squared, double, xv, yv),
+            4.0,
+            "vector outputs (𝒴 = ℝ²): N = 2 samples, one loss each",
+            "N is the number of samples (x.shape[0]), and ℓ already gives one number per sample",
+        ),
+    ]
+    return check_function("empirical_risk", fn, cases, hint=average)

@@ -1,0 +1,189 @@
+"""The notebook format (CONTRIBUTING.md), the sync tool, and the setup cell as Colab runs it."""
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from utils import notebooks as nbtools
+
+ROOT = Path(__file__).resolve().parent.parent
+SERIES = nbtools.series_notebooks(ROOT)
+EVERY = nbtools.all_notebooks(ROOT)
+COURSE = nbtools.read_course(ROOT)
+ABSOLUTE_PATH = re.compile(r"(?<![\w.])(/home/|/Users/|/root/|/tmp/|[A-Za-z]:\\\\)")
+
+
+def ids(paths):
+    return [p.relative_to(ROOT).as_posix() for p in paths]
+
+
+def test_series_is_numbered_without_gaps():
+    assert len(SERIES) >= 1
+    assert nbtools.naming_problems(ROOT) == []
+    numbers = [int(p.name[:2]) for p in SERIES]
+    assert numbers == list(range(len(SERIES)))
+
+
+def test_sync_check_is_clean():
+    assert nbtools.check(ROOT) == []
+
+
+@pytest.mark.parametrize("path", EVERY, ids=ids(EVERY))
+def test_notebook_format(path):
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    nb = nbformat.reads(path.read_text(encoding="utf-8"), as_version=4)
+    nbformat.validate(nb)
+    rel = path.relative_to(ROOT).as_posix()
+
+    first = nb.cells[0]
+    assert first.cell_type == "markdown"
+    number, title, summary = nbtools.title_and_summary(nb)
+    assert number == path.name[:2] and title and summary
+    assert nbtools.badge_line(COURSE["repo"], COURSE["ref"], rel) in first.source
+    assert "Learning goals" in first.source
+
+    setup = nb.cells[1]
+    assert setup.cell_type == "code"
+    assert setup.source == nbtools.setup_source(COURSE["repo"], COURSE["ref"])
+
+    assert raw["metadata"]["kernelspec"]["name"] == "python3"
+    assert raw["metadata"]["accelerator"] == "GPU"
+    assert raw["metadata"]["colab"]["gpuType"] == "T4"
+
+    for index, cell in enumerate(nb.cells, start=1):
+        if cell.cell_type == "code":
+            assert cell.outputs == [] and cell.execution_count is None, (
+                f"{rel} cell {index} has outputs"
+            )
+        assert not ABSOLUTE_PATH.search(cell.source), (
+            f"{rel} cell {index} has an absolute local path"
+        )
+
+
+def test_setup_cell_is_identical_everywhere():
+    sources = {nbformat.read(p, as_version=4).cells[1].source for p in EVERY}
+    assert len(sources) == 1
+
+
+def test_no_course_secrets_in_the_repository():
+    # The course website and its registration password must never appear; the slides' text
+    # names the website's host, so look for the host names a course site would use.
+    tracked = subprocess.run(
+        ["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    for name in tracked.stdout.split():
+        path = ROOT / name
+        if path.suffix in {".py", ".ipynb", ".md", ".txt", ".json", ".toml"} and path.is_file():
+            text = path.read_text(encoding="utf-8", errors="replace").lower()
+            assert "moodle" not in text and "password:" not in text, name
+
+
+def test_sync_detects_and_repairs_drift(tmp_path):
+    root = tmp_path / "repo"
+    shutil.copytree(ROOT / "utils", root / "utils", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "course.json", root)
+    (root / "notebooks").mkdir()
+    shutil.copy(SERIES[0], root / "notebooks")
+    (root / "README.md").write_text(
+        "intro\n<!-- notebooks:start -->\nold\n<!-- notebooks:end -->\nend\n"
+    )
+    path = root / "notebooks" / SERIES[0].name
+
+    nb = nbformat.read(path, as_version=4)
+    nb.cells[1].source += "\nprint('edited by hand')"
+    nb.cells[2].outputs = [nbformat.v4.new_output("stream", text="hi")]
+    nbformat.write(nb, path)
+    problems = nbtools.check(root)
+    assert any(SERIES[0].name in p for p in problems) and any("README.md" in p for p in problems)
+
+    nbtools.sync(root, repo="someone/fork", ref="v2")
+    assert nbtools.check(root) == []
+    assert json.loads((root / "course.json").read_text()) == {"repo": "someone/fork", "ref": "v2"}
+    text = path.read_text()
+    assert "github/someone/fork/blob/v2/notebooks/" + SERIES[0].name in text
+    assert 'REPO, REF = \\"someone/fork\\", \\"v2\\"' in text
+    readme = (root / "README.md").read_text()
+    assert "old" not in readme and "someone/fork/blob/v2/notebooks/exercises/" in readme
+
+    (root / "notebooks" / "5_bad name.ipynb").write_text(path.read_text())
+    assert any("NN_snake_case_title" in p for p in nbtools.check(root))
+
+
+@pytest.mark.parametrize("bad", [("not a slug", "main"), ("a/b", "--upload-pack=x"), ("a/b", "")])
+def test_sync_refuses_bad_repo_or_ref(tmp_path, bad):
+    with pytest.raises(ValueError, match="must"):
+        nbtools.validate_course(*bad)
+
+
+def test_percent_round_trip():
+    nb = nbformat.read(SERIES[0], as_version=4)
+    back = nbtools.from_percent(nbtools.to_percent(nb))
+    assert [(c.cell_type, c.source) for c in back.cells] == [
+        (c.cell_type, c.source) for c in nb.cells
+    ]
+    with pytest.raises(ValueError, match="must start with '#'"):
+        nbtools.from_percent("# %% [markdown]\nnot a comment\n")
+
+
+def test_setup_cell_as_colab_runs_it(tmp_path):
+    """The notebook alone in an empty folder, a stand-in google.colab, the repository fetched
+    from a local copy through git's url.<base>.insteadOf: then `import utils` works."""
+    origin = tmp_path / "origin" / (COURSE["repo"].split("/")[1] + ".git")
+    shutil.copytree(ROOT / "utils", origin / "utils", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "course.json", origin)
+    git = [
+        "git",
+        "-c",
+        "user.email=t@example.com",
+        "-c",
+        "user.name=t",
+        "-c",
+        "init.defaultBranch=x",
+    ]
+    subprocess.run([*git, "init", "-q", str(origin)], check=True)
+    subprocess.run([*git, "-C", str(origin), "add", "-A"], check=True)
+    subprocess.run([*git, "-C", str(origin), "commit", "-qm", "helpers"], check=True)
+    subprocess.run([*git, "-C", str(origin), "branch", "-q", COURSE["ref"]], check=True)
+
+    content = tmp_path / "content"
+    content.mkdir()
+    shutil.copy(SERIES[0], content)
+    fake = tmp_path / "fake"
+    (fake / "google" / "colab").mkdir(parents=True)
+    (fake / "google" / "__init__.py").write_text("")
+    (fake / "google" / "colab" / "__init__.py").write_text("")
+
+    setup = nbformat.read(content / SERIES[0].name, as_version=4).cells[1].source
+    program = (
+        "import google.colab\n" + setup + "\nimport utils\nprint('UTILS_FROM', utils.__file__)\n"
+    )
+    owner = COURSE["repo"].split("/")[0]
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(fake),
+        "GIT_CONFIG_COUNT": "1",
+        "GIT_CONFIG_KEY_0": f"url.{tmp_path / 'origin'}/.insteadOf",
+        "GIT_CONFIG_VALUE_0": f"https://github.com/{owner}/",
+        "GIT_TERMINAL_PROMPT": "0",
+    }
+    for _ in range(2):  # a second run (Colab's "Run all" again) reuses the clone
+        result = subprocess.run(
+            [sys.executable, "-c", program],
+            cwd=content,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert result.returncode == 0, result.stderr
+        clone = content / COURSE["repo"].split("/")[1]
+        assert f"UTILS_FROM {clone / 'utils' / '__init__.py'}" in result.stdout
+        assert f"Setup: fetched {COURSE['repo']}@{COURSE['ref']}" in result.stdout
+        assert "device: cpu" in result.stdout
