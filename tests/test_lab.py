@@ -264,6 +264,7 @@ def test_team_cell(tmp_path, team, blocking, warnings, names):
     report = lab.check_notebook(path, run=False)
     assert kinds(report) == (blocking, warnings)
     assert report.team == names
+    assert lab.csv_row(report)["team_filled"] == ("no" if lab.TEAM in blocking else "yes")
     assert lab.check_notebook(path, run=False, team_required=False).kinds(True) == set()
 
 
@@ -321,7 +322,9 @@ def test_folder_writes_one_csv_row_per_notebook(tmp_path, capsys):
     assert bad["first_error"] == (
         "cell 3 `value = undefined_name`: NameError: name 'undefined_name' is not defined"
     )
+    assert bad["team_filled"] == "yes"
     assert broken["status"] == "unreadable" and broken["runtime_s"] == ""
+    assert broken["team_filled"] == ""
     assert "is not valid notebook JSON" in broken["problems"]
 
 

@@ -76,8 +76,8 @@ def test_every_stub_gets_the_not_implemented_verdict(path):
         for check_name, fn_name in calls:
             assert f"def {fn_name}(" in cell.source
 
-            def stub(*args, **kwargs):
-                raise NotImplementedError(f"Exercise {fn_name}")
+            def stub(*args, _name=fn_name, **kwargs):
+                raise NotImplementedError(f"Exercise {_name}")
 
             assert getattr(checks, check_name)(stub).status == "not implemented"
 

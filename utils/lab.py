@@ -4,6 +4,10 @@ Usage::
 
     python -m utils.lab check 07_graded_lab.ipynb             # one or more notebooks
     python -m utils.lab check submissions/ --csv summary.csv  # every *.ipynb in a folder
+    python -m utils.lab check notebooks/exercises/03_*.ipynb --no-team  # a practice notebook
+
+Options: ``--cell-timeout S`` and ``--total-timeout S`` (time limits), ``--no-run`` (only read
+the files: fast), ``--no-team`` (no team cell expected), ``--max-size-mb MB``, ``--kernel NAME``.
 
 Each notebook runs in a fresh python3 kernel, in a fresh temporary folder outside the repository
 that holds only the notebook and a copy of ``utils/`` (what the setup cell fetches on Colab), with
@@ -128,6 +132,7 @@ class Report:
     runtime_s: float | None = None
     cell_times: list[tuple[int, str, float]] = field(default_factory=list)  # cell, line, seconds
     team: list[str] = field(default_factory=list)
+    team_checked: bool = False
     not_implemented: list[str] = field(default_factory=list)
     size_bytes: int | None = None
 
@@ -439,7 +444,11 @@ def run_notebook(
                 else f"the limit of {cell_timeout:g} s per cell"
             )
             report.problems.append(
-                Problem(TIMEOUT, f"{_where(number, cell)}: stopped after {limit}", number or None)
+                Problem(
+                    TIMEOUT,
+                    f"{_where(number, cell)}: stopped after {limit} (an endless loop?)",
+                    number or None,
+                )
             )
         except DeadKernelError:
             report.problems.append(
@@ -525,6 +534,7 @@ def check_notebook(
             )
         )
     if team_required:
+        report.team_checked = True
         check_team(nb, report)
     check_sources(nb, report)
     if run:
@@ -599,7 +609,7 @@ def csv_row(report: Report) -> dict[str, object]:
         "error_cell": error.cell if error and error.cell else "",
         "not_implemented": len(report.not_implemented),
         "not_implemented_names": "; ".join(report.not_implemented),
-        "team_filled": "no" if TEAM in report.kinds(True) or not report.team else "yes",
+        "team_filled": _team_filled(report),
         "team": "; ".join(report.team),
         "absolute_paths": sum(p.kind == ABSOLUTE_PATH for p in report.problems),
         "runtime_s": f"{report.runtime_s:.1f}" if report.runtime_s is not None else "",
@@ -607,6 +617,12 @@ def csv_row(report: Report) -> dict[str, object]:
         "size_kb": f"{report.size_bytes / 1e3:.0f}" if report.size_bytes is not None else "",
         "problems": " | ".join(p.message for p in report.problems),
     }
+
+
+def _team_filled(report: Report) -> str:
+    if not report.team_checked:
+        return ""  # not looked at: unreadable, or --no-team
+    return "no" if TEAM in report.kinds(blocking=True) else "yes"
 
 
 def write_csv(reports: Sequence[Report], path: str | Path) -> None:

@@ -3,6 +3,9 @@ drew on, so that a student can restyle it, and takes an optional ``ax`` to draw 
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import matplotlib.pyplot as plt  # noqa: F401
 import torch  # noqa: F401
 
@@ -596,3 +599,28 @@ def show_image_grid(
         fig.suptitle(title)
     fig.tight_layout()
     return fig
+
+
+# ----------------------------------------------------------------------------------------------
+# Saving figures for slides (the graded lab, notebook 07)
+# ----------------------------------------------------------------------------------------------
+
+
+def save_figure(fig, name: str, folder: str | Path = "figures", dpi: int = 200) -> Path:
+    """Save ``fig`` as ``<folder>/<name>.png`` (and .pdf) for presentation slides.
+
+    The folder is relative to the notebook's working directory (``/content/figures`` in Colab:
+    download it from the file browser on the left). Returns the PNG's path.
+    """
+    if not hasattr(fig, "savefig"):
+        raise ValueError(f"`fig` must be a matplotlib Figure; found {type(fig).__name__}")
+    if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9_.-]+", name):
+        raise ValueError(
+            f"`name` must be a plain file name (letters, digits, '_', '-', '.'); found {name!r}"
+        )
+    out = Path(folder)
+    out.mkdir(parents=True, exist_ok=True)
+    png = out / f"{name}.png"
+    fig.savefig(png, dpi=dpi, bbox_inches="tight")
+    fig.savefig(out / f"{name}.pdf", bbox_inches="tight")
+    return png
