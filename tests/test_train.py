@@ -223,3 +223,10 @@ def test_fit_on_cuda_with_amp():
         progress=False,
     )
     assert history.val_acc[-1] > 0.95
+
+
+def test_amp_is_ignored_off_cuda_and_verbose_prints(capsys):
+    a = _moons_run(5, epochs=2)
+    b = _moons_run(5, epochs=2, amp=True, verbose=True)
+    assert a.train_loss == b.train_loss  # amp=True changes nothing on the CPU
+    assert capsys.readouterr().out.count("epoch ") == 2
