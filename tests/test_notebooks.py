@@ -208,3 +208,11 @@ def test_setup_cell_as_colab_runs_it(tmp_path):
         assert f"UTILS_FROM {clone / 'utils' / '__init__.py'}" in result.stdout
         assert f"Setup: fetched {COURSE['repo']}@{COURSE['ref']}" in result.stdout
         assert "device: cpu" in result.stdout
+
+
+def test_only_notebooks_are_committed_under_notebooks():
+    # Figures the lab saves, checkpoints and caches are made at run time, never committed.
+    tracked = subprocess.run(
+        ["git", "ls-files", "notebooks"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert tracked and all(name.endswith(".ipynb") for name in tracked), tracked
