@@ -22,6 +22,8 @@ from dataclasses import dataclass
 
 import torch
 
+from utils.env import as_generator
+
 __all__ = ["GaussianClasses", "RiskEstimate", "as_generator"]
 
 
@@ -42,18 +44,6 @@ class RiskEstimate:
         if self.stderr == 0.0:
             return f"{self.value:.5f} ({self.method})"
         return f"{self.value:.5f} ± {self.stderr:.5f} ({self.method})"
-
-
-def as_generator(generator: torch.Generator | int | None) -> torch.Generator | None:
-    """A ``torch.Generator`` from a generator (returned as is), a seed, or None (global RNG)."""
-    if generator is None or isinstance(generator, torch.Generator):
-        return generator
-    if isinstance(generator, bool) or not isinstance(generator, int):
-        raise ValueError(
-            f"`generator` must be a torch.Generator, an int seed or None; found "
-            f"{type(generator).__name__}"
-        )
-    return torch.Generator().manual_seed(generator)
 
 
 def _monte_carlo(losses: torch.Tensor) -> RiskEstimate:

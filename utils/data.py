@@ -6,23 +6,13 @@ seed gives the same data.
 
 from __future__ import annotations
 
-import torch  # noqa: F401
+import torch
+
+from utils.env import as_generator
 
 # ----------------------------------------------------------------------------------------------
 # Risk and Bayes examples (notebooks 01–02)
 # ----------------------------------------------------------------------------------------------
-
-
-def _risk_generator(generator: torch.Generator | int | None) -> torch.Generator | None:
-    """A generator from a generator (as is), an int seed, or None (torch's global generator)."""
-    if generator is None or isinstance(generator, torch.Generator):
-        return generator
-    if isinstance(generator, bool) or not isinstance(generator, int) or generator < 0:
-        raise ValueError(
-            f"`generator` must be a torch.Generator, a non-negative int seed or None; found "
-            f"{generator!r}"
-        )
-    return torch.Generator().manual_seed(generator)
 
 
 def _positive_n(n: int) -> None:
@@ -44,7 +34,7 @@ def sine_regression(
     _positive_n(n)
     if not noise_std >= 0:
         raise ValueError(f"`noise_std` must be >= 0; found {noise_std!r}")
-    g = _risk_generator(generator)
+    g = as_generator(generator)
     x = 2 * torch.rand(n, generator=g, dtype=torch.float64) - 1
     y = torch.sin(torch.pi * x) + noise_std * torch.randn(n, generator=g, dtype=torch.float64)
     return x.float(), y.float()
@@ -84,7 +74,7 @@ def coin_flip_classification(
     Returns ``x`` (float32, shape (n,)) and ``y`` (int64, shape (n,)).
     """
     _positive_n(n)
-    g = _risk_generator(generator)
+    g = as_generator(generator)
     x = torch.rand(n, generator=g, dtype=torch.float64)
     y = (torch.rand(n, generator=g, dtype=torch.float64) < x).long()
     return x.float(), y
@@ -93,17 +83,6 @@ def coin_flip_classification(
 # ----------------------------------------------------------------------------------------------
 # 2-D classification problems: linearly separable, XOR (notebooks 03–05)
 # ----------------------------------------------------------------------------------------------
-
-
-def _generator_2d(seed: int | torch.Generator | None) -> torch.Generator:
-    """A CPU generator from a seed (int), a generator (used as is) or None (a random seed)."""
-    if isinstance(seed, torch.Generator):
-        return seed
-    if seed is None:
-        return torch.Generator().manual_seed(int(torch.randint(0, 2**31, ()).item()))
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise ValueError(f"`seed` must be a non-negative int or a torch.Generator; found {seed!r}")
-    return torch.Generator().manual_seed(seed)
 
 
 def _check_count(n: int, name: str = "n") -> None:
@@ -150,7 +129,7 @@ def make_linearly_separable(
         raise ValueError(f"`w` must be a non-zero vector of 2 numbers; found {w!r}")
     if not 0 <= margin < 1:
         raise ValueError(f"`margin` must be in [0, 1) (points lie in [-2, 2]²); found {margin!r}")
-    generator = _generator_2d(seed)
+    generator = as_generator(seed, "seed")
     kept = torch.empty(0, 2)
     while kept.shape[0] < n:  # rejection sampling: keep the points outside the band
         candidates = 4 * torch.rand(2 * n, 2, generator=generator) - 2
@@ -187,7 +166,7 @@ def make_xor(
     _check_count(n)
     if not noise >= 0:
         raise ValueError(f"`noise` must be a standard deviation ≥ 0; found {noise!r}")
-    generator = _generator_2d(seed)
+    generator = as_generator(seed, "seed")
     corners = torch.tensor([[1.0, 1.0], [-1.0, -1.0], [1.0, -1.0], [-1.0, 1.0]])
     corner_labels = torch.tensor([0, 0, 1, 1])
     which = torch.arange(n) % 4
@@ -229,7 +208,7 @@ def make_blobs(
         )
     if not std > 0:
         raise ValueError(f"`std` must be positive; found {std!r}")
-    generator = _generator_2d(seed)
+    generator = as_generator(seed, "seed")
     y = torch.arange(n) % centers.shape[0]
     x = centers[y] + std * torch.randn(n, 2, generator=generator)
     return x, y
@@ -263,7 +242,7 @@ def make_moons(
         raise ValueError(f"`n` must be an int ≥ 2; found {n!r}")
     if not noise >= 0:
         raise ValueError(f"`noise` must be ≥ 0; found {noise!r}")
-    g = seed if isinstance(seed, torch.Generator) else torch.Generator().manual_seed(seed)
+    g = as_generator(seed, "seed")
     n0 = n // 2
     t0 = torch.rand(n0, generator=g) * torch.pi
     t1 = torch.rand(n - n0, generator=g) * torch.pi

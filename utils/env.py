@@ -99,6 +99,21 @@ def get_device(name: str | None = None) -> torch.device:
     return choose_device(name)[0]
 
 
+def as_generator(
+    seed: torch.Generator | int | None, name: str = "generator"
+) -> torch.Generator | None:
+    """A ``torch.Generator`` from a generator (returned as is) or a non-negative int seed; None
+    stays None, which torch's random functions read as "use the global generator" (the one
+    `seed_everything` seeds). ``name`` is the argument's name in the error message."""
+    if seed is None or isinstance(seed, torch.Generator):
+        return seed
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise ValueError(
+            f"`{name}` must be a torch.Generator, a non-negative int seed or None; found {seed!r}"
+        )
+    return torch.Generator().manual_seed(seed)
+
+
 def seed_everything(seed: int = 0, deterministic: bool = False) -> torch.Generator:
     """Seed Python, NumPy and PyTorch (CPU and every GPU) in one call.
 
