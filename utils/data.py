@@ -15,11 +15,6 @@ from utils.env import as_generator
 # ----------------------------------------------------------------------------------------------
 
 
-def _positive_n(n: int) -> None:
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise ValueError(f"`n` must be a positive int; found {n!r}")
-
-
 def sine_regression(
     n: int, noise_std: float = 0.3, generator: torch.Generator | int | None = None
 ) -> tuple[torch.Tensor, torch.Tensor]:
@@ -31,7 +26,7 @@ def sine_regression(
 
     Returns ``x`` and ``y``, both float32 of shape (n,).
     """
-    _positive_n(n)
+    _check_count(n)
     if not noise_std >= 0:
         raise ValueError(f"`noise_std` must be >= 0; found {noise_std!r}")
     g = as_generator(generator)
@@ -73,7 +68,7 @@ def coin_flip_classification(
 
     Returns ``x`` (float32, shape (n,)) and ``y`` (int64, shape (n,)).
     """
-    _positive_n(n)
+    _check_count(n)
     g = as_generator(generator)
     x = torch.rand(n, generator=g, dtype=torch.float64)
     y = (torch.rand(n, generator=g, dtype=torch.float64) < x).long()
