@@ -99,21 +99,6 @@ def _grid_2d(xlim, ylim, num: int = 200):
     return gx, gy, torch.stack([gx.reshape(-1), gy.reshape(-1)], dim=1)
 
 
-def _scatter_classes(ax, x, y, max_points: int = 600) -> None:
-    x, y = torch.as_tensor(x)[:max_points], torch.as_tensor(y)[:max_points]
-    for k in torch.unique(y).tolist():
-        pts = x[y == k]
-        ax.scatter(
-            pts[:, 0].numpy(),
-            pts[:, 1].numpy(),
-            s=8,
-            color=f"C{k}",
-            edgecolors="k",
-            linewidths=0.3,
-            label=f"Y = {k}",
-        )
-
-
 def plot_posterior_2d(model, xlim=(-4, 4), ylim=(-4, 4), k: int = 1, x=None, y=None, ax=None):
     """For a two-dimensional `utils.bayes.GaussianClasses`: P(Y = k | X = x) as filled contours,
     its 0.5 level (the MAP boundary for two classes) in black, and optional samples."""
@@ -126,7 +111,8 @@ def plot_posterior_2d(model, xlim=(-4, 4), ylim=(-4, 4), k: int = 1, x=None, y=N
     ax.contour(gx.numpy(), gy.numpy(), post.numpy(), levels=[0.5], colors="k", linewidths=1.5)
     ax.figure.colorbar(filled, ax=ax, label=f"P(Y = {k} | X = x)")
     if x is not None and y is not None:
-        _scatter_classes(ax, x, y)
+        # at most 600 points, small, so that the regions stay visible
+        plot_points(torch.as_tensor(x)[:600], torch.as_tensor(y)[:600], ax=ax, s=8, linewidths=0.3)
     ax.set(xlim=xlim, ylim=ylim, xlabel="x[1]", ylabel="x[2]", aspect="equal")
     return ax
 
@@ -151,7 +137,8 @@ def plot_map_regions(model, xlim=(-4, 4), ylim=(-4, 4), cost=None, x=None, y=Non
         linewidths=1,
     )
     if x is not None and y is not None:
-        _scatter_classes(ax, x, y)
+        # at most 600 points, small, so that the regions stay visible
+        plot_points(torch.as_tensor(x)[:600], torch.as_tensor(y)[:600], ax=ax, s=8, linewidths=0.3)
         ax.legend(loc="upper left", fontsize=8)
     ax.set(xlim=xlim, ylim=ylim, xlabel="x[1]", ylabel="x[2]", aspect="equal")
     return ax
