@@ -308,3 +308,23 @@ def test_probability_plots_return_their_axes():
     assert plots.plot_posterior_2d(two_classes, ax=axes[1, 1]) is axes[1, 1]
     assert axes[1, 1].get_xlim() == (-4, 4)
     plt.close(fig)
+
+
+def test_plot_bayes_boundary_overlays_the_map_boundary():
+    import matplotlib.pyplot as plt
+
+    from utils.plots import plot_bayes_boundary
+
+    # Equal priors and a shared identity covariance: the Bayes boundary is the line x[1] = 0.
+    model = GaussianClasses([0.5, 0.5], [[-1.0, 0.0], [1.0, 0.0]], [torch.eye(2), torch.eye(2)])
+    fig, ax = plt.subplots()
+    ax.set(xlim=(-3, 3), ylim=(-2, 2))
+    assert plot_bayes_boundary(model, ax) is ax
+    assert ax.get_xlim() == (-3, 3) and ax.get_ylim() == (-2, 2)
+    segments = [seg for seg in ax.collections[-1].allsegs[0] if len(seg)]
+    assert segments
+    xs = torch.tensor(segments[0][:, 0])
+    assert xs.abs().max() < 0.05  # the vertical line x[1] = 0, to the grid's resolution
+    with pytest.raises(ValueError, match="two-dimensional GaussianClasses"):
+        plot_bayes_boundary(GaussianClasses([0.5, 0.5], [-1.0, 1.0], [1.0, 1.0]), ax)
+    plt.close(fig)

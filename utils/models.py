@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import torch  # noqa: F401
-from torch import nn  # noqa: F401
+import torch
+from torch import nn
 
 # ----------------------------------------------------------------------------------------------
 # Perceptron and logistic regression (notebooks 03–05)

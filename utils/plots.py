@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import matplotlib.pyplot as plt  # noqa: F401
-import torch  # noqa: F401
+import matplotlib.pyplot as plt
+import torch
 
 # ----------------------------------------------------------------------------------------------
 # Probability and decision plots (notebooks 01–02)
@@ -141,6 +141,20 @@ def plot_map_regions(model, xlim=(-4, 4), ylim=(-4, 4), cost=None, x=None, y=Non
         plot_points(torch.as_tensor(x)[:600], torch.as_tensor(y)[:600], ax=ax, s=8, linewidths=0.3)
         ax.legend(loc="upper left", fontsize=8)
     ax.set(xlim=xlim, ylim=ylim, xlabel="x[1]", ylabel="x[2]", aspect="equal")
+    return ax
+
+
+def plot_bayes_boundary(model, ax, cost=None, **style):
+    """Overlay the boundaries of the Bayes rule of a two-dimensional `utils.bayes.GaussianClasses`
+    (where f^b changes its decision) on whatever ``ax`` already shows, within its current limits:
+    dashed black by default; ``style`` goes to ``ax.contour``. Returns the Axes."""
+    if getattr(model, "dim", None) != 2:
+        raise ValueError(f"`model` must be a two-dimensional GaussianClasses; found {model!r}")
+    gx, gy, grid = _grid_2d(ax.get_xlim(), ax.get_ylim(), num=300)
+    labels = model.predict(grid, cost).reshape(gx.shape).double()
+    levels = torch.arange(1, model.num_classes, dtype=torch.float64) - 0.5
+    style = {"colors": "k", "linestyles": "--", "linewidths": 2} | style
+    ax.contour(gx.numpy(), gy.numpy(), labels.numpy(), levels=levels.numpy(), **style)
     return ax
 
 
