@@ -6,9 +6,18 @@ seed gives the same data.
 
 from __future__ import annotations
 
+import contextlib
+import io
+import os
+import socket
+import struct
+from pathlib import Path
+from urllib.parse import urlparse
+
+import numpy as np
 import torch
 
-from utils.env import as_generator
+from utils.env import as_generator, data_dir
 
 # ----------------------------------------------------------------------------------------------
 # Risk and Bayes examples (notebooks 01–02)
@@ -447,10 +456,6 @@ def write_mnist_idx(
     pathlib.Path
         The ``raw`` folder.
     """
-    import struct
-    from pathlib import Path
-
-    import numpy as np
 
     for name, value in (("n_train", n_train), ("n_test", n_test), ("image_size", image_size)):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
@@ -492,8 +497,6 @@ MNIST_MIRROR = "https://ossci-datasets.s3.amazonaws.com/mnist/"
 
 def _mnist_mirror_reachable(timeout: float) -> str | None:
     """None when the MNIST mirror answers a TCP connection, else the reason it does not."""
-    import socket
-    from urllib.parse import urlparse
 
     url = urlparse(MNIST_MIRROR)
     try:
@@ -505,10 +508,6 @@ def _mnist_mirror_reachable(timeout: float) -> str | None:
 
 def _load_mnist(root, download: bool, timeout: float):
     """MNIST through torchvision (downloaded into ``root/MNIST`` once); raises on failure."""
-    import contextlib
-    import io
-    import socket
-    from pathlib import Path
 
     raw = Path(root) / "MNIST" / "raw"
     present = all((raw / name).exists() for name in MNIST_FILES)
@@ -581,7 +580,6 @@ def load_digits(
     -------
     Digits
     """
-    import os
 
     choice = source
     if source == "auto" and os.environ.get(DIGITS_ENV_VAR, "auto") not in ("", "auto"):
@@ -598,8 +596,6 @@ def load_digits(
             f"{test_fraction}"
         )
     if root is None:
-        from utils.env import data_dir
-
         root = data_dir()
 
     digits = None
