@@ -250,10 +250,9 @@ def plot_decision_regions(
     points = x.detach().float()
     low = points.min(0).values.cpu() - padding
     high = points.max(0).values.cpu() + padding
-    g1 = torch.linspace(low[0].item(), high[0].item(), resolution)
-    g2 = torch.linspace(low[1].item(), high[1].item(), resolution)
-    mesh1, mesh2 = torch.meshgrid(g1, g2, indexing="xy")
-    grid = torch.stack([mesh1.flatten(), mesh2.flatten()], dim=1).to(points.device)
+    xlim, ylim = (low[0].item(), high[0].item()), (low[1].item(), high[1].item())
+    mesh1, mesh2, grid = _grid_2d(xlim, ylim, resolution)
+    grid = grid.float().to(points.device)
 
     out = predict_fn(grid)
     if not isinstance(out, torch.Tensor):
