@@ -59,15 +59,28 @@ if ROOT is None:  # Colab, or a notebook opened on its own: fetch the helpers at
     if not (ROOT / "utils" / "__init__.py").is_file():
         url = f"https://github.com/{{REPO}}.git"
         cmd = ["git", "clone", "--quiet", "--depth", "1", "--branch", REF, url, str(ROOT)]
-        subprocess.run(cmd, check=True)
+        run = subprocess.run(cmd, capture_output=True, text=True)
+        if run.returncode != 0:
+            print(run.stderr.strip())
+            print(
+                f"Could not fetch the course helpers ({{url}} at {{REF!r}}).\\n"
+                "- No network? In Colab: Runtime > Disconnect and delete runtime, then run again.\\n"
+                "- Wrong or private repository? Ask your instructor for the notebook's link.\\n"
+                "- Working offline? Open this notebook from a clone of the repository."
+            )
+            raise RuntimeError("setup failed: the course helpers could not be fetched (see above)")
     done = f"fetched {{REPO}}@{{REF}}"
     if "google.colab" in sys.modules:  # install only what Colab lacks, never torch or NumPy
         wanted = {{"torchviz": "torchviz==0.0.3", "graphviz": "graphviz", "setuptools": "setuptools"}}
         missing = [pkg for mod, pkg in wanted.items() if importlib.util.find_spec(mod) is None]
         if missing:
             pip = [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", *missing]
-            subprocess.run(pip, check=True)
-            done += ", installed " + " ".join(missing)
+            pip += ["--root-user-action=ignore", "--disable-pip-version-check"]
+            run = subprocess.run(pip, capture_output=True, text=True)
+            if run.returncode != 0:  # the graphs fall back to text: say so, and go on
+                print(run.stdout + run.stderr, "\\nSetup: could not install", *missing)
+            else:
+                done += ", installed " + " ".join(missing)
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
@@ -206,8 +219,14 @@ def title_and_summary(nb: nbformat.NotebookNode) -> tuple[str, str, str]:
 # ----------------------------------------------------------------------------------------------
 
 
+def is_graded(path: Path) -> bool:
+    """Whether a notebook is a graded lab (its complete edition is not advertised)."""
+    return "graded" in path.stem
+
+
 def readme_table(root: Path, repo: str, ref: str) -> str:
-    """The README's notebook table: number, title, one line, and two Colab badges."""
+    """The README's notebook table: number, title, one line, and two Colab badges (one for a
+    graded lab, whose solutions are not published)."""
     rows = [
         "| # | Notebook | What you learn | Exercises | Solutions |",
         "|---|---|---|---|---|",
@@ -217,6 +236,9 @@ def readme_table(root: Path, repo: str, ref: str) -> str:
         exercises = badge_line(repo, ref, f"notebooks/exercises/{path.name}")
         solutions = badge_line(repo, ref, f"notebooks/{path.name}")
         link = f"[{title}](notebooks/{path.name})"
+        if is_graded(path):  # no published answers: the lab is linked in its student edition
+            solutions = "—"
+            link = f"[{title}](notebooks/exercises/{path.name})"
         rows.append(f"| {number} | {link} | {summary} | {exercises} | {solutions} |")
     return "\n".join(rows)
 

@@ -2,12 +2,14 @@
 
 Each ``check_<exercise>(fn)`` prints a verdict: all passed; not implemented yet; or the first
 failing case with its input, the expected and the received value, and a hint (and then raises
-an ``AssertionError``). See `utils.checks._core` for how verdicts are made.
+an ``AssertionError``). See `utils.checks._core` for how verdicts are made, and
+`utils.checks.formulas` for the pen-and-paper answers typed as formulas.
 """
 
 from utils.checks._core import Case, ExerciseFailed, Verdict, check_function
 from utils.checks.activations import *  # noqa: F403 - notebook 05
 from utils.checks.bayes import *  # noqa: F403 - notebook 02
+from utils.checks.formulas import check_formula, compare_formulas
 from utils.checks.lab import *  # noqa: F403 - notebook 07
 from utils.checks.logistic import *  # noqa: F403 - notebook 04
 from utils.checks.losses import *  # noqa: F403 - notebook 01
@@ -15,4 +17,11 @@ from utils.checks.mlp import *  # noqa: F403 - notebook 06
 from utils.checks.perceptron import *  # noqa: F403 - notebook 03
 from utils.checks.tensors import *  # noqa: F403 - notebook 00
 
-__all__ = ["Case", "ExerciseFailed", "Verdict", "check_function"]
+__all__ = [
+    "Case",
+    "ExerciseFailed",
+    "Verdict",
+    "check_formula",
+    "check_function",
+    "compare_formulas",
+]

@@ -35,6 +35,11 @@ PASSED, FAILED, NOT_IMPLEMENTED = "passed", "failed", "not implemented"
 class ExerciseFailed(AssertionError):
     """Raised by a check whose exercise gives a wrong answer; the message is the verdict."""
 
+    def _render_traceback_(self) -> list[str]:
+        # IPython shows these lines instead of a traceback: the verdict is printed just above,
+        # and 30 lines through utils/checks would only repeat it. The cell still fails.
+        return ["\x1b[0;31mExerciseFailed\x1b[0m: the check above failed (❌): see its verdict."]
+
 
 @dataclass
 class Verdict:
