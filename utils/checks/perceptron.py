@@ -132,7 +132,7 @@ def check_perceptron_update(fn) -> Verdict:
 
 
 def check_margin(fn) -> Verdict:
-    """Exercise 3.3: ``margin(theta, x_tilde, s)``, the geometric margin
+    """Exercise 3.2: ``margin(theta, x_tilde, s)``, the geometric margin
     γ = min_i s_i θᵀx̃_i / ‖θ‖ of the hyperplane θᵀx̃ = 0 on the sample (x̃_i, s_i), s_i = ±1."""
 
     def case(theta, x_tilde, s, label, hint):
