@@ -56,8 +56,10 @@ def test_every_check_is_exported():
         "check_zero_one_loss",
     ]
     assert sorted(bayes_checks.__all__) == [
+        "check_bayes_risk_formula",
         "check_bayes_risk_mc",
         "check_map_rule",
+        "check_map_threshold_formula",
         "check_posterior",
     ]
 

@@ -41,7 +41,11 @@ REFERENCES = [
 
 
 def test_every_check_is_exported():
-    assert perceptron.__all__ == ["check_perceptron_update"]
+    assert perceptron.__all__ == [
+        "check_margin",
+        "check_novikoff_bound_formula",
+        "check_perceptron_update",
+    ]
     assert logistic.__all__ == ["check_bce_gradient"]
     assert sorted(activations.__all__) == ["check_leaky_relu", "check_stable_softmax"]
 

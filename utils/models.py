@@ -110,6 +110,50 @@ def novikoff_bound(
     return radius, margin, (radius / margin) ** 2
 
 
+def max_margin(x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, float]:
+    """The θ* = (w, b) of largest margin γ* = max_θ min_i s_i θᵀx̃_i / ‖θ‖, x̃ = (x, 1).
+
+    This is the best θ* for Novikoff's bound (R/γ*)². It solves the quadratic programme
+    min ½‖θ‖² subject to s_i θᵀx̃_i ≥ 1 for every i (a hard-margin support vector machine in the
+    augmented space, the bias inside the norm), whose solution has margin γ* = 1/‖θ‖.
+
+    Parameters
+    ----------
+    x : Tensor of shape (n, d)
+    y : Tensor of shape (n,), labels in {0, 1} or {-1, +1}, linearly separable
+
+    Returns
+    -------
+    (θ*, γ*) : the unit vector θ*/‖θ*‖ of shape (d + 1,) (float64) and the margin γ*
+
+    Raises
+    ------
+    ValueError
+        If the data are not linearly separable (the programme has no solution).
+    """
+    from scipy.optimize import minimize  # scikit-learn's dependency; imported only here
+
+    s = _signs(y, x.shape[0]).to(torch.float64)
+    x_tilde = torch.cat([x.to(torch.float64), torch.ones(x.shape[0], 1, dtype=torch.float64)], 1)
+    z = (s[:, None] * x_tilde).numpy()
+    result = minimize(
+        lambda t: 0.5 * t @ t,
+        z.mean(axis=0),
+        jac=lambda t: t,
+        constraints=[{"type": "ineq", "fun": lambda t: z @ t - 1, "jac": lambda t: z}],
+        method="SLSQP",
+        options={"ftol": 1e-12, "maxiter": 1000},
+    )
+    theta = torch.from_numpy(result.x)
+    gamma = ((torch.from_numpy(z) @ theta).min() / theta.norm()).item()
+    if not (result.success and gamma > 0):
+        raise ValueError(
+            f"`x`, `y` must be linearly separable; the max-margin programme found no separating "
+            f"θ ({result.message})"
+        )
+    return theta / theta.norm(), gamma
+
+
 class Perceptron:
     """Rosenblatt's perceptron f(x) = σ(wᵀx + b), σ the Heaviside step, and its learning rule.
 

@@ -8,8 +8,15 @@ import torch
 
 from utils.bayes import GaussianClasses
 from utils.checks._core import Case, Verdict, check_function
+from utils.checks.formulas import check_formula
 
-__all__ = ["check_bayes_risk_mc", "check_map_rule", "check_posterior"]
+__all__ = [
+    "check_bayes_risk_formula",
+    "check_bayes_risk_mc",
+    "check_map_rule",
+    "check_map_threshold_formula",
+    "check_posterior",
+]
 
 
 def check_posterior(fn) -> Verdict:
@@ -31,6 +38,15 @@ def check_posterior(fn) -> Verdict:
             [1.0, 1.0],
             "unequal priors",
             "multiply each density by its prior π_k before normalising",
+        ),
+        case(
+            [-2.0, -0.5, 0.0, 1.5],
+            [0.5, 0.5],
+            [-1.0, 1.0],
+            [0.5, 0.5],
+            "equal standard deviations σ = 0.5",
+            "the exponent is −(x − μ_k)² / (2σ_k²): divide by the variance σ², not by σ "
+            "(with σ = 1 the two agree; here σ = 0.5)",
         ),
         case(
             [-3.0, 0.0, 1.0, 4.0],
@@ -72,6 +88,11 @@ def check_map_rule(fn) -> Verdict:
         return Case((post,), post.argmax(dim=1), label, hint)
 
     argmax = "MAP = maximum a posteriori: argmax_k P(Y = k | X = x) (the slide's argmin is a slip)"
+
+    def dtype_of(f):
+        labels = f(torch.tensor([[0.9, 0.1], [0.3, 0.7]], dtype=torch.float64))
+        return str(labels.dtype) if isinstance(labels, torch.Tensor) else type(labels).__name__
+
     cases = [
         case([[0.9, 0.1], [0.3, 0.7], [0.6, 0.4]], "two classes", argmax),
         case(
@@ -86,6 +107,13 @@ def check_map_rule(fn) -> Verdict:
             "(torch.argmax does this)",
         ),
         case([[0.1, 0.45, 0.45]], "a single row with a tie", "return shape (n,), here (1,)"),
+        Case(
+            call=dtype_of,
+            expected="torch.int64",
+            label="the labels' dtype",
+            hint="return integer class labels (torch.int64, what argmax gives), not floats: "
+            "float labels like 1.0 break indexing and comparisons with y (use .long())",
+        ),
     ]
     return check_function("map_rule", fn, cases, hint=argmax)
 
@@ -149,3 +177,32 @@ def check_bayes_risk_mc(fn) -> Verdict:
         )
     )
     return check_function("bayes_risk_mc", fn, cases)
+
+
+def check_map_threshold_formula(fn) -> Verdict:
+    """Exam exercise: the MAP threshold t of two Gaussian classes N(μ_0, σ²), N(μ_1, σ²) with
+    priors π_0, π_1 and μ_0 < μ_1 (decide 1 when x > t); a formula in mu0, mu1, sigma2 (= σ²),
+    pi0, pi1."""
+    return check_formula(
+        "map_threshold_formula",
+        fn,
+        "(mu0 + mu1)/2 + sigma2*ln(pi0/pi1)/(mu1 - mu0)",
+        "mu0, mu1, sigma2, pi0, pi1",
+        positive=["sigma2", "pi0", "pi1"],
+        hint="take logs of π_1 p_1(t) = π_0 p_0(t): the t²/(2σ²) terms and the normalising "
+        "constants cancel, and what is left is linear in t (keep pi0 and pi1 as two variables)",
+    )
+
+
+def check_bayes_risk_formula(fn) -> Verdict:
+    """Exam exercise: the Bayes risk R* of two Gaussian classes with a shared variance (or
+    covariance), in terms of the (Mahalanobis) distance Δ = delta and the priors pi0, pi1."""
+    return check_formula(
+        "bayes_risk_formula",
+        fn,
+        "pi0*Phi(-delta/2 - ln(pi0/pi1)/delta) + pi1*Phi(-delta/2 + ln(pi0/pi1)/delta)",
+        "delta, pi0, pi1",
+        positive=True,
+        hint="R* = π_0 P(X > t | Y = 0) + π_1 P(X ≤ t | Y = 1); standardise each probability "
+        "with (X − μ_k)/σ and write (t − μ_k)/σ with Δ = (μ_1 − μ_0)/σ and η = ln(π_0/π_1)",
+    )
