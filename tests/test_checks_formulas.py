@@ -85,3 +85,8 @@ def test_a_failed_check_renders_as_one_line_in_jupyter() -> None:
     exc = ExerciseFailed("❌ x: case 1 of 1 failed")
     lines = exc._render_traceback_()
     assert len(lines) == 1 and "ExerciseFailed" in lines[0] and "verdict" in lines[0]
+
+
+def test_a_function_name_without_brackets_gets_a_hint() -> None:
+    problem = compare_formulas("sigma*a", "a", "a")
+    assert problem is not None and "without its argument in brackets" in problem

@@ -90,6 +90,11 @@ def _parse(text: str, symbols: Mapping[str, sympy.Symbol], extra: Mapping[str, o
     local = {**FUNCTIONS, **extra, **symbols}
     try:
         expr = parse_expr(cleaned, local_dict=local, transformations=_TRANSFORMS, evaluate=True)
+    except TypeError:
+        raise ValueError(
+            "a function is used without its argument in brackets (write sigma(a), exp(x), "
+            f"ln(p); the functions are {', '.join(n for n in FUNCTIONS if n not in ('pi', 'e'))})"
+        ) from None
     except Exception as exc:  # noqa: BLE001 - any parse error becomes a verdict
         raise ValueError(f"{type(exc).__name__}: {exc}".strip().rstrip(":")) from None
     if not isinstance(expr, sympy.Expr):
