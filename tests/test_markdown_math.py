@@ -33,6 +33,18 @@ MATH_OUTSIDE = re.compile(
 MATH_IN_EMPHASIS = re.compile(rf"[{GREEK}{SYMBOLS}{SUBSUP}=^_\\]")
 TAG = re.compile(r"<[^>]+>")
 DOLLARS = re.compile(r"\$\$.+?\$\$|\$[^$\n]+?\$", re.S)
+# GitHub's markdown drops the backslash before ASCII punctuation before its maths renderer runs:
+# `\{` shows no brace, `\|` a single bar, `\,` nothing, `\\` no line break.
+GITHUB_ESCAPE = re.compile(r"\\[!-/:-@\[-`{-~]")
+GITHUB_FIX = {
+    "\\{": "\\lbrace",
+    "\\}": "\\rbrace",
+    "\\|": "\\Vert (or \\lVert … \\rVert)",
+    "\\\\": "\\cr (or separate formulas)",
+    "\\,": "\\thinspace or nothing",
+    "\\;": "\\thickspace or nothing",
+    "\\!": "nothing",
+}
 
 _md = MarkdownIt("commonmark").use(
     dollarmath_plugin, allow_space=False, allow_digits=False, double_inline=True
@@ -70,8 +82,21 @@ def _problems(source: str) -> list[str]:
             if tok.children:
                 walk(tok.children, depth > 0)
 
-    walk(_md.parse(source), False)
+    tokens = _md.parse(source)
+    walk(tokens, False)
+    for tok in _math_tokens(tokens):
+        for m in GITHUB_ESCAPE.finditer(tok.content):
+            fix = GITHUB_FIX.get(m.group(), "a command with a name of letters")
+            found.append(f"{m.group()} in ${tok.content[:60]}$ does not survive GitHub: use {fix}")
     return found
+
+
+def _math_tokens(tokens):
+    for tok in tokens:
+        if tok.type.startswith("math"):
+            yield tok
+        if tok.children:
+            yield from _math_tokens(tok.children)
 
 
 def test_the_linter_catches_what_the_review_found() -> None:
@@ -83,6 +108,10 @@ def test_the_linter_catches_what_the_review_found() -> None:
     assert _problems("a formula *θ = 1* in emphasis")
     assert _problems("an unclosed $x + 1")
     assert _problems("<details><summary>Answer</summary>\nσ'(a) = σ(a)(1 − σ(a))\n</details>")
+    assert _problems(r"the set $\{0, 1\}$")
+    assert _problems(r"a norm $\|w\|$")
+    assert _problems("$$a \\\\ b$$")
+    assert not _problems(r"the set $\lbrace 0, 1 \rbrace$, a norm $\lVert w \rVert$")
     # and well-written maths passes
     assert not _problems(
         r"The margin $\gamma = \min_i s_i \theta^{*\top} \tilde x_i$ is *positive*."
