@@ -10,8 +10,8 @@ from utils.checks import ExerciseFailed
 from utils.checks.mlp import (
     check_delta_recursion_formula,
     check_feedforward,
-    check_mlp_parameter_count_formula,
     check_output_delta_formula,
+    check_parameter_count_formula,
     check_training_step,
     check_two_layer_backward,
 )
@@ -176,10 +176,10 @@ def test_backward_stub_is_not_implemented():
 
 
 def test_parameter_count_formula_is_symbolic_and_matches_pytorch():
-    assert check_mlp_parameter_count_formula(lambda: "(n0 + 1)*n1 + (n1 + 1)*n2").passed
-    assert check_mlp_parameter_count_formula(lambda: "n1*n0 + n1 + n2*n1 + n2").passed
+    assert check_parameter_count_formula(lambda: "(n0 + 1)*n1 + (n1 + 1)*n2").passed
+    assert check_parameter_count_formula(lambda: "n1*n0 + n1 + n2*n1 + n2").passed
     with pytest.raises(ExerciseFailed, match="differs"):
-        check_mlp_parameter_count_formula(lambda: "n0*n1 + n1*n2")  # biases forgotten
+        check_parameter_count_formula(lambda: "n0*n1 + n1*n2")  # biases forgotten
     n0, n1, n2 = 7, 5, 3  # the expected formula agrees with PyTorch's count
     assert count_parameters(MLP([n0, n1, n2])) == n1 * (n0 + 1) + n2 * (n1 + 1)
 

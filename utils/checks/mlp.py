@@ -15,8 +15,8 @@ from utils.train import training_step
 __all__ = [
     "check_delta_recursion_formula",
     "check_feedforward",
-    "check_mlp_parameter_count_formula",
     "check_output_delta_formula",
+    "check_parameter_count_formula",
     "check_training_step",
     "check_two_layer_backward",
 ]
@@ -320,10 +320,10 @@ def check_two_layer_backward(fn) -> Verdict:
     )
 
 
-def check_mlp_parameter_count_formula(fn: Callable[[], str]) -> Verdict:
+def check_parameter_count_formula(fn: Callable[[], str]) -> Verdict:
     """Exam track: the number of parameters of an MLP n_0 → n_1 → n_2."""
     return check_formula(
-        "mlp_parameter_count_formula",
+        "parameter_count_formula",
         fn,
         "n1*(n0 + 1) + n2*(n1 + 1)",
         "n0, n1, n2",
