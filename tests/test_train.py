@@ -263,5 +263,6 @@ def test_training_loss_is_measured_after_the_epoch_with_theta_fixed():
         model, (x, y), None, loss_fn, optimizer, 1, "cpu", progress=False, train_eval_size=0
     )
     assert math.isnan(skipped.train_loss[0]) and math.isfinite(skipped.running_loss[0])
+    assert "running mean of the training batches" in skipped.summary()
     with pytest.raises(ValueError, match="`train_eval_size`"):
         fit(model, (x, y), None, loss_fn, optimizer, 1, "cpu", progress=False, train_eval_size=-1)

@@ -110,10 +110,16 @@ class History:
         """One line about the last epoch."""
         if not self.epochs:
             return "no epoch completed" + (f" ({self.stopped})" if self.stopped else "")
-        line = (
-            f"epoch {self.epochs}: train loss {self.train_loss[-1]:.4f}, "
-            f"train acc {self.train_acc[-1]:.2%}"
-        )
+        if math.isnan(self.train_loss[-1]) and self.running_loss:  # the training data not measured
+            line = (
+                f"epoch {self.epochs}: running mean of the training batches: loss "
+                f"{self.running_loss[-1]:.4f}, acc {self.running_acc[-1]:.2%}"
+            )
+        else:
+            line = (
+                f"epoch {self.epochs}: train loss {self.train_loss[-1]:.4f}, "
+                f"train acc {self.train_acc[-1]:.2%}"
+            )
         if self.val_loss and not math.isnan(self.val_loss[-1]):
             line += f", val loss {self.val_loss[-1]:.4f}, val acc {self.val_acc[-1]:.2%}"
         return line + f", {sum(self.seconds) / self.epochs:.2f} s/epoch"
