@@ -65,6 +65,44 @@ def test_feedforward_relu_bug_keeps_its_relu_hint():
     assert "ReLU" in str(info.value) and "f @ W_h.T + b_h, not f @ W_h" not in str(info.value)
 
 
+def _with_linear(x, weights, biases):
+    f = x
+    for h, (w, b) in enumerate(zip(weights, biases, strict=True)):
+        f = nn.functional.linear(f, w, b)
+        f = torch.relu(f) if h < len(weights) - 1 else f
+    return f
+
+
+def _columns(x, weights, biases):
+    """The lecture's column convention, W_h f with f of shape (n_{h-1}, n), transposed back."""
+    f = x.T
+    for h, (w, b) in enumerate(zip(weights, biases, strict=True)):
+        f = w @ f + b[:, None]
+        if h < len(weights) - 1:
+            f = torch.maximum(f, torch.zeros(()))
+    return f.T
+
+
+@pytest.mark.parametrize("fn", [_with_linear, _columns])
+def test_feedforward_written_another_way_passes(fn):
+    assert check_feedforward(fn).passed
+
+
+def _bias_broadcast_wrong(x, weights, biases):
+    f = x
+    for h, (w, b) in enumerate(zip(weights, biases, strict=True)):
+        f = f @ w.T + b[:, None]
+        if h < len(weights) - 1:
+            f = f.clamp(min=0)
+    return f
+
+
+def test_feedforward_other_shape_errors_do_not_get_the_transpose_hint():
+    with pytest.raises(ExerciseFailed) as info:
+        check_feedforward(_bias_broadcast_wrong)
+    assert "not f @ W_h" not in str(info.value)
+
+
 def _returns_the_tensor(model, x, y, loss_fn, optimizer):
     optimizer.zero_grad()
     loss = loss_fn(model(x), y)
