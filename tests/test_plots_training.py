@@ -64,3 +64,16 @@ def test_image_grid_titles_and_wrong_in_red():
         show_image_grid(torch.rand(3, 10))
     with pytest.raises(ValueError, match="`labels`"):
         show_image_grid(torch.rand(3, 4, 4), labels=torch.tensor([1]))
+
+
+def test_learning_curves_draw_the_running_mean_dotted_when_present():
+    history = History(
+        [1.0, 0.5], [0.5, 0.8], [1.1, 0.7], [0.4, 0.7], [1, 1], None, [1.3, 0.6], [0.4, 0.7]
+    )
+    axes = plot_learning_curves(history)
+    labels = [line.get_label() for line in axes[0].get_lines()]
+    assert labels == ["train", "validation", "train, running mean"]
+    assert axes[0].get_lines()[2].get_linestyle() == ":"
+    assert np.allclose(axes[0].get_lines()[2].get_ydata(), [1.3, 0.6])
+    axes = plot_learning_curves(history, running=False)
+    assert len(axes[0].get_lines()) == 2

@@ -230,3 +230,39 @@ def test_amp_is_ignored_off_cuda_and_verbose_prints(capsys):
     b = _moons_run(5, epochs=2, amp=True, verbose=True)
     assert a.train_loss == b.train_loss  # amp=True changes nothing on the CPU
     assert capsys.readouterr().out.count("epoch ") == 2
+
+
+def test_training_loss_is_measured_after_the_epoch_with_theta_fixed():
+    """train_loss/acc are the model's end-of-epoch values on the training data (the running
+    means over the epoch's batches are kept apart, and are biased upwards while θ improves)."""
+    torch.manual_seed(0)
+    x, y = make_moons(256, noise=0.1, seed=0)
+    loss_fn = nn.CrossEntropyLoss()
+    model = MLP([2, 16, 2])
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.05)
+    history = fit(model, (x, y), (x, y), loss_fn, optimizer, 3, "cpu", progress=False)
+    end_loss, end_acc = evaluate(model, (x, y), loss_fn, "cpu")
+    assert history.train_loss[-1] == pytest.approx(end_loss, rel=1e-6)
+    assert history.train_acc[-1] == pytest.approx(end_acc)
+    # same data for training and validation: the gap measured after the epoch is zero
+    assert history.val_loss[-1] == pytest.approx(history.train_loss[-1], rel=1e-6)
+    assert len(history.running_loss) == len(history.running_acc) == 3
+    assert history.running_loss[0] > history.train_loss[0]  # epoch 1 starts from a bad θ
+    # a DataLoader is measured over its dataset; a fixed subset when train_eval_size is smaller
+    loader = torch.utils.data.DataLoader(
+        torch.utils.data.TensorDataset(x, y), batch_size=32, shuffle=True
+    )
+    history = fit(model, loader, None, loss_fn, optimizer, 1, "cpu", progress=False)
+    assert history.train_loss[-1] == pytest.approx(evaluate(model, (x, y), loss_fn, "cpu")[0])
+    subset = fit(
+        model, (x, y), None, loss_fn, optimizer, 2, "cpu", progress=False, train_eval_size=40
+    )
+    full_loss = evaluate(model, (x, y), loss_fn, "cpu")[0]
+    assert math.isfinite(subset.train_loss[-1]) and subset.train_loss[-1] != full_loss
+    skipped = fit(
+        model, (x, y), None, loss_fn, optimizer, 1, "cpu", progress=False, train_eval_size=0
+    )
+    assert math.isnan(skipped.train_loss[0]) and math.isfinite(skipped.running_loss[0])
+    assert "running mean of the training batches" in skipped.summary()
+    with pytest.raises(ValueError, match="`train_eval_size`"):
+        fit(model, (x, y), None, loss_fn, optimizer, 1, "cpu", progress=False, train_eval_size=-1)

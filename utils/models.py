@@ -358,6 +358,58 @@ def feedforward(
     return f
 
 
+def two_layer_backward(
+    x: torch.Tensor,
+    y: torch.Tensor,
+    w1: torch.Tensor,
+    b1: torch.Tensor,
+    w2: torch.Tensor,
+    b2: torch.Tensor,
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Backpropagation by hand through a ReLU network with one hidden layer.
+
+    The slide's variables, for one example: z_0 = x, a_1 = W_1 z_0 + b_1, z_1 = ReLU(a_1),
+    a_2 = W_2 z_1 + b_2 (the logits), and L the cross-entropy of softmax(a_2) with the label y,
+    averaged over the batch. With δ_k = ∂L/∂a_k:
+
+        δ_2 = (softmax(a_2) − onehot(y)) / n,    δ_1 = (W_2ᵀ δ_2) ⊙ 1{a_1 > 0},
+        ∂L/∂W_k = δ_k z_{k−1}ᵀ,                  ∂L/∂b_k = δ_k,
+
+    each summed over the examples of the batch. With one example per row (Δ_k of shape
+    (n, n_k)), the sums over the batch are matrix products: ∂L/∂W_k = Δ_kᵀ Z_{k−1}.
+
+    Parameters
+    ----------
+    x : Tensor of shape (n, n_0)
+    y : Tensor of shape (n,)
+        Class indices in [0, n_2).
+    w1, b1, w2, b2 : Tensor
+        W_1 (n_1, n_0), b_1 (n_1,), W_2 (n_2, n_1), b_2 (n_2,).
+
+    Returns
+    -------
+    (dW1, db1, dW2, db2)
+        The gradients of L, with the shapes of the parameters.
+    """
+    if (
+        x.ndim != 2
+        or w1.shape != (b1.shape[0], x.shape[1])
+        or w2.shape != (b2.shape[0], w1.shape[0])
+    ):
+        raise ValueError(
+            f"shapes must be x (n, n_0), W_1 (n_1, n_0), b_1 (n_1,), W_2 (n_2, n_1), b_2 (n_2,); "
+            f"found {tuple(x.shape)}, {tuple(w1.shape)}, {tuple(b1.shape)}, {tuple(w2.shape)}, "
+            f"{tuple(b2.shape)}"
+        )
+    n = x.shape[0]
+    a1 = x @ w1.T + b1  # forward pass, keeping what the backward pass needs
+    z1 = a1.clamp(min=0)
+    a2 = z1 @ w2.T + b2
+    delta2 = (torch.softmax(a2, dim=1) - nn.functional.one_hot(y, a2.shape[1]).to(a2.dtype)) / n
+    delta1 = (delta2 @ w2) * (a1 > 0).to(a2.dtype)  # W_2ᵀ δ_2 for every row, times ReLU'(a_1)
+    return delta1.T @ x, delta1.sum(0), delta2.T @ z1, delta2.sum(0)
+
+
 class TwoLayerNet(torch.nn.Module):
     """The lecture's one-hidden-layer network: D_in → H (ReLU) → D_out, as on the slide."""
 

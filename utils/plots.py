@@ -435,21 +435,26 @@ def plot_activation(
 # ----------------------------------------------------------------------------------------------
 
 
-def plot_learning_curves(history, ax=None, *, title: str | None = None):
+def plot_learning_curves(history, ax=None, *, title: str | None = None, running: bool = True):
     """Loss and accuracy per epoch, training vs validation, side by side.
 
-    The distance between the two curves is the generalisation gap made visible: the training
+    Both curves are measured after each epoch with θ fixed (see `utils.train.History`), so the
+    distance between them is the generalisation gap of the model of that epoch: the training
     loss keeps falling while the validation loss flattens (or rises, when the model overfits).
+    The running mean over the epoch's batches, which mixes every θ of the epoch, is drawn
+    dotted when ``running`` is True: it lies above the end-of-epoch training curve.
 
     Parameters
     ----------
     history : utils.train.History
         What ``fit`` returned (anything with ``train_loss``, ``val_loss``, ``train_acc`` and
-        ``val_acc`` lists).
+        ``val_acc`` lists; ``running_loss``/``running_acc`` are drawn when present).
     ax : pair of matplotlib Axes, optional
         Where to draw the loss and the accuracy.
     title : str, optional
         A title above both panels.
+    running : bool
+        Also draw the running means of the training batches.
 
     Returns
     -------
@@ -472,13 +477,16 @@ def plot_learning_curves(history, ax=None, *, title: str | None = None):
         raise ValueError(f"`ax` must be a pair of Axes; found {ax.size}")
     epochs = range(1, len(history.train_loss) + 1)
     panels = (
-        ("loss", history.train_loss, history.val_loss),
-        ("accuracy", history.train_acc, history.val_acc),
+        ("loss", history.train_loss, history.val_loss, getattr(history, "running_loss", [])),
+        ("accuracy", history.train_acc, history.val_acc, getattr(history, "running_acc", [])),
     )
-    for axis, (label, train, val) in zip(ax, panels, strict=True):
-        axis.plot(epochs, train, "o-", ms=3, label="train")
+    for axis, (label, train, val, run) in zip(ax, panels, strict=True):
+        if any(not math.isnan(v) for v in train):
+            axis.plot(epochs, train, "o-", ms=3, color="C0", label="train")
         if any(not math.isnan(v) for v in val):
-            axis.plot(epochs, val, "s-", ms=3, label="validation")
+            axis.plot(epochs, val, "s-", ms=3, color="C1", label="validation")
+        if running and len(run) == len(epochs) and any(not math.isnan(v) for v in run):
+            axis.plot(epochs, run, ":", color="C0", alpha=0.7, label="train, running mean")
         axis.set_xlabel("epoch")
         axis.set_ylabel(label)
         axis.grid(alpha=0.3)

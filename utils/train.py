@@ -2,8 +2,9 @@
 
 ``fit`` minimises the empirical risk (1/N) Σ_i ℓ(f_θ(x_i), y_i) by mini-batch gradient descent:
 for every batch it runs the five lines of `training_step` (zero_grad, forward, loss, backward,
-step). Everything else in this file is bookkeeping: where the batches come from, the averages
-reported per epoch, a progress bar, and stopping cleanly.
+step). Everything else in this file is bookkeeping: where the batches come from, what is measured
+after each epoch (the training and the validation data, both with θ fixed, so that their
+difference is the generalisation gap), a progress bar, and stopping cleanly.
 
 It is written to run at full speed on a GPU as well as on a CPU: the data is moved to the device
 once (see `utils.data.DeviceBatches`), the running sums stay on the device, and the loss is read
@@ -61,14 +62,19 @@ class History:
     Attributes
     ----------
     train_loss, val_loss : list of float
-        The mean loss over the epoch's training batches (measured while θ changes), and on the
-        validation data after the epoch.
+        The mean loss on the training data (or a fixed subset of it, see ``fit``'s
+        ``train_eval_size``) and on the validation data, both measured after the epoch with θ
+        fixed: ``val_loss[e] - train_loss[e]`` is the generalisation gap of the model of epoch e.
     train_acc, val_acc : list of float
         The same for the accuracy (fraction in [0, 1]; NaN when ``accuracy=False``).
     seconds : list of float
-        Wall-clock seconds of each epoch's training pass (the validation pass not included).
+        Wall-clock seconds of each epoch's training pass (the measurements not included).
     stopped : str or None
         Why training stopped before ``epochs`` (a NaN/inf loss, an interrupt), or None.
+    running_loss, running_acc : list of float
+        The mean loss and accuracy over the epoch's training batches, each batch measured just
+        before its own step: an average over a θ that changes during the epoch, free to compute
+        but biased (early batches saw a worse model), so it lies above ``train_loss``.
     """
 
     train_loss: list[float] = field(default_factory=list)
@@ -77,6 +83,8 @@ class History:
     val_acc: list[float] = field(default_factory=list)
     seconds: list[float] = field(default_factory=list)
     stopped: str | None = None
+    running_loss: list[float] = field(default_factory=list)
+    running_acc: list[float] = field(default_factory=list)
 
     @property
     def epochs(self) -> int:
@@ -94,16 +102,24 @@ class History:
             "val_loss": list(self.val_loss),
             "val_acc": list(self.val_acc),
             "seconds": list(self.seconds),
+            "running_loss": list(self.running_loss),
+            "running_acc": list(self.running_acc),
         }
 
     def summary(self) -> str:
         """One line about the last epoch."""
         if not self.epochs:
             return "no epoch completed" + (f" ({self.stopped})" if self.stopped else "")
-        line = (
-            f"epoch {self.epochs}: train loss {self.train_loss[-1]:.4f}, "
-            f"train acc {self.train_acc[-1]:.2%}"
-        )
+        if math.isnan(self.train_loss[-1]) and self.running_loss:  # the training data not measured
+            line = (
+                f"epoch {self.epochs}: running mean of the training batches: loss "
+                f"{self.running_loss[-1]:.4f}, acc {self.running_acc[-1]:.2%}"
+            )
+        else:
+            line = (
+                f"epoch {self.epochs}: train loss {self.train_loss[-1]:.4f}, "
+                f"train acc {self.train_acc[-1]:.2%}"
+            )
         if self.val_loss and not math.isnan(self.val_loss[-1]):
             line += f", val loss {self.val_loss[-1]:.4f}, val acc {self.val_acc[-1]:.2%}"
         return line + f", {sum(self.seconds) / self.epochs:.2f} s/epoch"
@@ -297,6 +313,40 @@ def confusion_matrix(
 # ----------------------------------------------------------------------------------------------
 
 
+def _training_measurement(
+    train: object, size: int | None, batch_size: int, device: torch.device, seed: int
+) -> object | None:
+    """What `fit` evaluates after each epoch to measure the training loss and accuracy: the
+    training data itself, or a fixed random subset of ``size`` examples (the same every epoch,
+    so that the curve moves only because θ moves). None when ``size == 0``, or when ``train`` is
+    an iterable other than a DataLoader (it cannot be replayed safely)."""
+    from utils.data import DeviceBatches
+
+    if size == 0:
+        return None
+    if isinstance(train, DeviceBatches):
+        x, y = train.x, train.y
+    elif isinstance(train, tuple | list) and len(train) == 2:
+        x, y = train
+    elif isinstance(train, torch.utils.data.DataLoader):
+        dataset = train.dataset
+        n = len(dataset)  # type: ignore[arg-type]
+        if size is not None and size < n:
+            g = torch.Generator().manual_seed(seed)
+            keep = torch.randperm(n, generator=g)[:size].tolist()
+            dataset = torch.utils.data.Subset(dataset, keep)
+        return torch.utils.data.DataLoader(
+            dataset, batch_size=batch_size, shuffle=False, collate_fn=train.collate_fn
+        )
+    else:  # any other iterable of batches may be one-shot or costly to replay: not measured
+        return None
+    if size is not None and size < len(x):
+        g = torch.Generator().manual_seed(seed)
+        keep = torch.randperm(len(x), generator=g)[:size].to(x.device)
+        x, y = x[keep], y[keep]
+    return DeviceBatches(x, y, batch_size=batch_size, shuffle=False, device=device, seed=0)
+
+
 def _progress_bar(enabled: bool, total: int | None, epochs: int):
     if not enabled:
         return None
@@ -323,9 +373,11 @@ def fit(
     amp: bool = False,
     accuracy: bool = True,
     eval_batch_size: int = 1024,
+    train_eval_size: int | None = 10_000,
     verbose: bool = False,
 ) -> History:
-    """Train ``model`` for ``epochs`` passes over ``train``; measure it on ``val`` after each.
+    """Train ``model`` for ``epochs`` passes over ``train``; after each, measure it on the
+    training data and on ``val`` with θ fixed.
 
     Parameters
     ----------
@@ -358,7 +410,13 @@ def fit(
     accuracy : bool
         Measure the accuracy (classification); False for regression.
     eval_batch_size : int
-        Batch size of the validation pass (memory only).
+        Batch size of the measurement passes (memory only).
+    train_eval_size : int or None
+        After each epoch, the training loss and accuracy are measured on this many training
+        examples (a fixed random subset, the same every epoch), or on all of them when None or
+        when there are fewer. 0 skips the measurement (``train_loss`` is then NaN, as for a
+        ``train`` that is neither tensors nor a DataLoader); the running averages
+        ``running_loss``/``running_acc`` are always recorded.
     verbose : bool
         Print `History.summary` after every epoch (useful when ``progress=False``).
 
@@ -383,6 +441,15 @@ def fit(
     val_batches = (
         None if val is None else _as_batches(val, "val", eval_batch_size, False, device, None)
     )
+    if train_eval_size is not None and (
+        isinstance(train_eval_size, bool)
+        or not isinstance(train_eval_size, int)
+        or train_eval_size < 0
+    ):
+        raise ValueError(
+            f"`train_eval_size` must be None or a non-negative int; found {train_eval_size!r}"
+        )
+    train_measured = _training_measurement(train, train_eval_size, eval_batch_size, device, seed)
     try:
         n_batches = len(batches)  # type: ignore[arg-type]
     except TypeError:
@@ -432,15 +499,33 @@ def fit(
                     f"(e.g. 10 times smaller), or check the inputs for NaN and their scale."
                 )
                 break
-            train_loss = total_loss.item() / count if count else math.nan
-            train_acc = correct.item() / count if (count and accuracy) else math.nan
+            running_loss = total_loss.item() / count if count else math.nan
+            running_acc = correct.item() / count if (count and accuracy) else math.nan
             seconds = time.perf_counter() - start
+            # Both measured now, with the θ the epoch ended with: their difference is the
+            # generalisation gap of this model (the running means mix every θ of the epoch).
+            if train_measured is not None:
+                train_loss, train_acc = evaluate(
+                    model, train_measured, loss_fn, device, amp=amp, accuracy=accuracy
+                )
+            else:
+                train_loss, train_acc = math.nan, math.nan
+            if train_measured is not None and count and not math.isfinite(train_loss):
+                history.stopped = f"the loss became NaN or infinite after epoch {epoch}"
+                print(
+                    f"Stopped: the training loss became NaN or infinite after epoch {epoch}. "
+                    "The steps were too large: try a smaller learning rate (e.g. 10 times "
+                    "smaller), or check the inputs for NaN and their scale."
+                )
+                break
             if val_batches is not None:
                 val_loss, val_acc = evaluate(
                     model, val_batches, loss_fn, device, amp=amp, accuracy=accuracy
                 )
             else:
                 val_loss, val_acc = math.nan, math.nan
+            history.running_loss.append(running_loss)
+            history.running_acc.append(running_acc)
             history.train_loss.append(train_loss)
             history.train_acc.append(train_acc)
             history.val_loss.append(val_loss)

@@ -8,10 +8,24 @@ import torch
 from torch import nn
 
 from utils.checks._core import Case, Verdict, check_function
+from utils.checks.formulas import check_formula
 from utils.models import MLP, feedforward
 from utils.train import training_step
 
-__all__ = ["check_feedforward", "check_training_step"]
+__all__ = [
+    "check_delta_recursion_formula",
+    "check_feedforward",
+    "check_output_delta_formula",
+    "check_parameter_count_formula",
+    "check_training_step",
+    "check_two_layer_backward",
+]
+
+TRANSPOSE_HINT = (
+    "W_h has shape (n_h, n_{h−1}) (the lecture's W_h ∈ ℝ^{n_h × n_{h−1}}, as nn.Linear's "
+    "weight: (out, in)), and a batch f holds one example per row, shape (n, n_{h−1}): the "
+    "affine map of every row at once is f @ W_h.T + b_h, not f @ W_h (nor W_h @ f)"
+)
 
 
 def _layers(sizes: list[int], seed: int) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
@@ -73,12 +87,46 @@ def check_feedforward(fn) -> Verdict:
             "the last layer returns the logits W_H f_{H−1} + b_H, without a ReLU",
         )
     )
+    if _multiplies_without_transpose(fn):
+        # One diagnosis for every case: the other hints (about the ReLU) would misdirect.
+        cases = [
+            Case(c.args, c.expected, c.label, TRANSPOSE_HINT, atol=c.atol, rtol=c.rtol)
+            for c in cases
+        ]
     return check_function(
         "feedforward",
         fn,
         cases,
         hint="f_0 = x; f_h = ReLU(f_{h−1} @ W_h.T + b_h) for the hidden layers; no ReLU at the end",
     )
+
+
+def _multiplies_without_transpose(fn) -> bool:
+    """True when ``fn`` multiplies by W_h instead of W_h.T: it raises a shape error on
+    rectangular weights, or on square weights it gives what ``f @ W_h`` gives."""
+    weights, biases = _layers([3, 5, 2], seed=99)
+    x = torch.randn(4, 3, generator=torch.Generator().manual_seed(98))
+    try:
+        fn(x.clone(), [w.clone() for w in weights], [b.clone() for b in biases])
+    except RuntimeError as exc:
+        text = str(exc)
+        if "cannot be multiplied" in text or "size mismatch" in text:  # torch's matmul errors
+            return True
+    except Exception:  # noqa: BLE001 - any other error is for the ordinary verdict
+        return False
+    weights, biases = _layers([4, 4, 4], seed=97)
+    x = torch.randn(6, 4, generator=torch.Generator().manual_seed(96))
+    transposed = [w.T.contiguous() for w in weights]
+    try:
+        out = fn(x.clone(), [w.clone() for w in weights], [b.clone() for b in biases])
+        # f @ W_h (with or without the ReLUs placed right) equals the reference with W_h.T
+        candidates = (feedforward(x, transposed, biases),)
+        return isinstance(out, torch.Tensor) and any(
+            out.shape == c.shape and torch.allclose(out.detach().float(), c, atol=1e-5)
+            for c in candidates
+        )
+    except Exception:  # noqa: BLE001
+        return False
 
 
 def _set_parameters(model: nn.Module, seed: int) -> nn.Module:
@@ -126,6 +174,20 @@ def _steps(setup: Callable, seed: int, steps: int) -> Callable[[Callable], tuple
     return call
 
 
+def _returned(fn: Callable) -> str:
+    """What kind of value ``fn`` returns for a training step: a number, or a tensor and
+    whether it still holds its graph."""
+    model, x, y, loss_fn, optimizer = _setup_regression(5)
+    out = fn(model, x, y, loss_fn, optimizer)
+    if isinstance(out, torch.Tensor):
+        if out.grad_fn is not None:
+            return f"a tensor holding its graph (grad_fn={type(out.grad_fn).__name__})"
+        return "a tensor (detached, but still a tensor, on the model's device)"
+    if isinstance(out, bool) or not isinstance(out, int | float):
+        return f"a {type(out).__name__}"
+    return "a Python number"
+
+
 def check_training_step(fn) -> Verdict:
     """Exercise 6.2: zero_grad, forward, loss, backward, step; return the loss as a number."""
     order = "the order is optimizer.zero_grad(), y_hat = model(x), loss = loss_fn(y_hat, y), "
@@ -165,6 +227,18 @@ def check_training_step(fn) -> Verdict:
             call = _steps(setup, seed=len(cases), steps=steps)
             expected = call(training_step)
             cases.append(Case(expected=expected, label=label, hint=hint, call=call, atol=1e-5))
+        cases.append(
+            Case(
+                expected=_returned(training_step),
+                label="the loss is returned as a Python number",
+                hint=(
+                    "return loss.item(), not loss: a loss tensor keeps its computational graph "
+                    "(every activation of the batch) alive for as long as you hold it, so "
+                    "collecting the losses of an epoch keeps every graph in memory"
+                ),
+                call=_returned,
+            )
+        )
     with torch.random.fork_rng(devices=[]):
         return check_function(
             "training_step",
@@ -172,3 +246,111 @@ def check_training_step(fn) -> Verdict:
             cases,
             hint=order + " (the loss before the step, as a Python number)",
         )
+
+
+# ----------------------------------------------------------------------------------------------
+# Backpropagation by hand (exercise 6.3) and the exam track's formulas
+# ----------------------------------------------------------------------------------------------
+
+
+def _autograd_gradients(x, y, w1, b1, w2, b2) -> tuple[torch.Tensor, ...]:
+    """The gradients of the mean cross-entropy of a 1-hidden-layer ReLU network, by autograd:
+    the side of the comparison that does not share a line of code with a backward pass by hand."""
+    params = [p.detach().clone().requires_grad_(True) for p in (w1, b1, w2, b2)]
+    logits = feedforward(x, params[0::2], params[1::2])
+    loss = nn.functional.cross_entropy(logits, y)
+    return torch.autograd.grad(loss, params)
+
+
+def check_two_layer_backward(fn) -> Verdict:
+    """Exercise 6.3: the backward pass of z_0 = x, a_1 = W_1 z_0 + b_1, z_1 = ReLU(a_1),
+    a_2 = W_2 z_1 + b_2, L = mean cross-entropy; compared with autograd in float64."""
+    g = torch.Generator().manual_seed(6)
+    specs = [
+        (
+            1,
+            [3, 4, 2],
+            "one example",
+            "start at the output: δ_2 = ∂L/∂a_2 = softmax(a_2) − onehot(y); then "
+            "∂L/∂W_2 = δ_2 z_1ᵀ and ∂L/∂b_2 = δ_2",
+        ),
+        (
+            5,
+            [3, 4, 2],
+            "a batch of 5: L is the mean over the batch",
+            "L averages over the n examples, so δ_2 = (softmax(a_2) − onehot(y)) / n, and "
+            "∂L/∂W_k sums δ_k z_{k−1}ᵀ over the batch: with one example per row, Δ_kᵀ Z_{k−1}",
+        ),
+        (
+            6,
+            [3, 4, 2],
+            "a dead hidden unit (a_1 < 0 for every example)",
+            "δ_1 = (W_2ᵀ δ_2) ⊙ ReLU'(a_1), and ReLU'(a_1) = 1{a_1 > 0}: a unit with a_1 < 0 "
+            "gets no gradient (multiply by (a1 > 0), not by z_1 or a_1)",
+        ),
+        (
+            7,
+            [5, 6, 3],
+            "three classes, a wider layer",
+            "each gradient has the shape of its parameter: ∂L/∂W_1 is (n_1, n_0) and "
+            "∂L/∂W_2 is (n_2, n_1); with rows, ∂L/∂W_k = Δ_kᵀ Z_{k−1}, and W_2ᵀ δ_2 is "
+            "delta2 @ W2",
+        ),
+    ]
+    cases = []
+    for n, sizes, label, hint in specs:
+        x = torch.randn(n, sizes[0], generator=g, dtype=torch.float64)
+        y = torch.randint(0, sizes[2], (n,), generator=g)
+        w1 = torch.randn(sizes[1], sizes[0], generator=g, dtype=torch.float64)
+        b1 = torch.randn(sizes[1], generator=g, dtype=torch.float64)
+        w2 = torch.randn(sizes[2], sizes[1], generator=g, dtype=torch.float64)
+        b2 = torch.randn(sizes[2], generator=g, dtype=torch.float64)
+        if n < 6:  # every a_1 > 0 here: these cases test δ_2 and the batch mean, not the mask
+            b1 = 0.5 - (x @ w1.T).min(dim=0).values
+        if "dead" in label:
+            b1[0] = -100.0
+        args = (x, y, w1, b1, w2, b2)
+        expected = _autograd_gradients(*args)
+        cases.append(Case(args, expected, label, hint, atol=1e-8, rtol=1e-6))
+    return check_function(
+        "two_layer_backward",
+        fn,
+        cases,
+        hint="return (dW1, db1, dW2, db2), the gradients of L with the shapes of the parameters",
+    )
+
+
+def check_parameter_count_formula(fn: Callable[[], str]) -> Verdict:
+    """Exam track: the number of parameters of an MLP n_0 → n_1 → n_2."""
+    return check_formula(
+        "parameter_count_formula",
+        fn,
+        "n1*(n0 + 1) + n2*(n1 + 1)",
+        "n0, n1, n2",
+        positive=True,
+        hint="layer h has W_h with n_h × n_{h−1} entries and b_h with n_h entries; add the "
+        "two layers",
+    )
+
+
+def check_delta_recursion_formula(fn: Callable[[], str]) -> Verdict:
+    """Exam track: δ_1 = ∂L/∂a_1 of a network with one unit per layer and sigmoid σ."""
+    return check_formula(
+        "delta_recursion_formula",
+        fn,
+        "sigma(a1)*(1 - sigma(a1))*w2*delta2",
+        "a1, w2, delta2",
+        hint="chain rule through a_2 = w_2 z_1 + b_2 and z_1 = σ(a_1): "
+        "δ_1 = δ_2 · ∂a_2/∂z_1 · ∂z_1/∂a_1, and σ' = σ(1 − σ)",
+    )
+
+
+def check_output_delta_formula(fn: Callable[[], str]) -> Verdict:
+    """Exam track: δ_2 = ∂L/∂a_2 for a sigmoid output and the binary cross-entropy."""
+    return check_formula(
+        "output_delta_formula",
+        fn,
+        "sigma(a2) - y",
+        "a2, y",
+        hint="L = −y ln σ(a_2) − (1 − y) ln(1 − σ(a_2)); use σ' = σ(1 − σ): most terms cancel",
+    )
