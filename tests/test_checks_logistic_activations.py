@@ -11,11 +11,11 @@ from utils.checks import (
     ExerciseFailed,
     activations,
     check_bce_from_logits,
-    check_bce_logit_derivative_formula,
-    check_ce_logit_gradient_formula,
+    check_bce_slope_formula,
+    check_ce_gradient_formula,
     check_mle_bce_formula,
-    check_sigmoid_derivative_formula,
-    check_softmax_jacobian_formula,
+    check_sigma_prime_formula,
+    check_softmax_jacobian_entry,
     logistic,
 )
 
@@ -24,14 +24,14 @@ def test_exports():
     assert sorted(logistic.__all__) == [
         "check_bce_from_logits",
         "check_bce_gradient",
-        "check_bce_logit_derivative_formula",
+        "check_bce_slope_formula",
         "check_mle_bce_formula",
-        "check_sigmoid_derivative_formula",
+        "check_sigma_prime_formula",
     ]
     assert sorted(activations.__all__) == [
-        "check_ce_logit_gradient_formula",
+        "check_ce_gradient_formula",
         "check_leaky_relu",
-        "check_softmax_jacobian_formula",
+        "check_softmax_jacobian_entry",
         "check_stable_softmax",
     ]
 
@@ -99,19 +99,19 @@ def test_bce_from_logits_stub_is_not_implemented(capsys):
 # --- symbolic exam-track checks ------------------------------------------------------------------
 
 RIGHT = [
-    (check_sigmoid_derivative_formula, "sigma(a)*(1-sigma(a))"),
-    (check_sigmoid_derivative_formula, "exp(-a)/(1+exp(-a))^2"),
-    (check_sigmoid_derivative_formula, "sigmoid(a) - sigmoid(a)**2"),
-    (check_bce_logit_derivative_formula, "sigma(a) - y"),
-    (check_bce_logit_derivative_formula, "1/(1+exp(-a)) - y"),
+    (check_sigma_prime_formula, "sigma(a)*(1-sigma(a))"),
+    (check_sigma_prime_formula, "exp(-a)/(1+exp(-a))^2"),
+    (check_sigma_prime_formula, "sigmoid(a) - sigmoid(a)**2"),
+    (check_bce_slope_formula, "sigma(a) - y"),
+    (check_bce_slope_formula, "1/(1+exp(-a)) - y"),
     (check_mle_bce_formula, "-y*ln(sigma(a)) - (1-y)*ln(1-sigma(a))"),
     (check_mle_bce_formula, "ln(1 + exp(-a)) + (1 - y)*a"),
     (check_mle_bce_formula, "-ln(sigma(a)**y * (1-sigma(a))**(1-y))"),
     (check_mle_bce_formula, "-ln(y*sigma(a) + (1-y)*(1-sigma(a)))"),  # right for y in {0, 1}
-    (check_ce_logit_gradient_formula, "s1 - 1"),
-    (check_ce_logit_gradient_formula, "-(exp(a2)+exp(a3))/(exp(a1)+exp(a2)+exp(a3))"),
-    (check_softmax_jacobian_formula, "-s1*s2"),
-    (check_softmax_jacobian_formula, "-exp(a1+a2)/(exp(a1)+exp(a2)+exp(a3))**2"),
+    (check_ce_gradient_formula, "s1 - 1"),
+    (check_ce_gradient_formula, "-(exp(a2)+exp(a3))/(exp(a1)+exp(a2)+exp(a3))"),
+    (check_softmax_jacobian_entry, "-s1*s2"),
+    (check_softmax_jacobian_entry, "-exp(a1+a2)/(exp(a1)+exp(a2)+exp(a3))**2"),
 ]
 
 
@@ -122,24 +122,24 @@ def test_right_formulas_pass(check, answer, capsys):
 
 
 WRONG = [
-    (check_sigmoid_derivative_formula, "-exp(-a)/(1+exp(-a))**2", "the sign"),
-    (check_sigmoid_derivative_formula, "1 - sigma(a)", "one factor σ\\(a\\) is missing"),
-    (check_sigmoid_derivative_formula, "sigma(a)*(1+sigma(a))", "the sign inside"),
-    (check_bce_logit_derivative_formula, "y - sigma(a)", "the sign"),
+    (check_sigma_prime_formula, "-exp(-a)/(1+exp(-a))**2", "the sign"),
+    (check_sigma_prime_formula, "1 - sigma(a)", "one factor σ\\(a\\) is missing"),
+    (check_sigma_prime_formula, "sigma(a)*(1+sigma(a))", "the sign inside"),
+    (check_bce_slope_formula, "y - sigma(a)", "the sign"),
     (
-        check_bce_logit_derivative_formula,
+        check_bce_slope_formula,
         "(sigma(a)-y)*sigma(a)*(1-sigma(a))",
         "squared loss",
     ),
-    (check_bce_logit_derivative_formula, "-y/sigma(a) + (1-y)/(1-sigma(a))", "∂ℓ/∂ŷ"),
+    (check_bce_slope_formula, "-y/sigma(a) + (1-y)/(1-sigma(a))", "∂ℓ/∂ŷ"),
     (check_mle_bce_formula, "y*ln(sigma(a)) + (1-y)*ln(1-sigma(a))", "minus it"),
     (check_mle_bce_formula, "-ln(sigma(a))", "one formula for both labels"),
-    (check_ce_logit_gradient_formula, "1 - s1", "the sign"),
-    (check_ce_logit_gradient_formula, "-1/s1", "∂ℓ/∂s_1"),
-    (check_ce_logit_gradient_formula, "s1", "wrong class"),
-    (check_softmax_jacobian_formula, "s1*s2", "the sign"),
-    (check_softmax_jacobian_formula, "s1*(1-s1)", "diagonal entry"),
-    (check_softmax_jacobian_formula, "-s2", "a factor s_1 is missing"),
+    (check_ce_gradient_formula, "1 - s1", "the sign"),
+    (check_ce_gradient_formula, "-1/s1", "∂ℓ/∂s_1"),
+    (check_ce_gradient_formula, "s1", "wrong class"),
+    (check_softmax_jacobian_entry, "s1*s2", "the sign"),
+    (check_softmax_jacobian_entry, "s1*(1-s1)", "diagonal entry"),
+    (check_softmax_jacobian_entry, "-s2", "a factor s_1 is missing"),
 ]
 
 
@@ -152,11 +152,11 @@ def test_wrong_formulas_fail_with_the_hint_that_names_the_mistake(check, answer,
 @pytest.mark.parametrize(
     "check",
     [
-        check_sigmoid_derivative_formula,
-        check_bce_logit_derivative_formula,
+        check_sigma_prime_formula,
+        check_bce_slope_formula,
         check_mle_bce_formula,
-        check_ce_logit_gradient_formula,
-        check_softmax_jacobian_formula,
+        check_ce_gradient_formula,
+        check_softmax_jacobian_entry,
     ],
 )
 def test_formula_stub_unreadable_and_non_string(check, capsys):

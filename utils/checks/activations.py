@@ -9,9 +9,9 @@ from utils.checks._core import Case, Verdict, check_function
 from utils.checks.formulas import check_formula, compare_formulas
 
 __all__ = [
-    "check_ce_logit_gradient_formula",
+    "check_ce_gradient_formula",
     "check_leaky_relu",
-    "check_softmax_jacobian_formula",
+    "check_softmax_jacobian_entry",
     "check_stable_softmax",
 ]
 
@@ -165,7 +165,7 @@ def _formula_hint(fn, mistakes, default: str) -> str:
     return default
 
 
-def check_ce_logit_gradient_formula(fn) -> Verdict:
+def check_ce_gradient_formula(fn) -> Verdict:
     """Exam track: ∂ℓ/∂a_1 for ℓ = −ln softmax(a)_y with K = 3 and the true class y = 1, as a
     formula of a1, a2, a3 (``s1``, ``s2``, ``s3`` stand for the softmax's outputs)."""
     mistakes = [
@@ -183,7 +183,7 @@ def check_ce_logit_gradient_formula(fn) -> Verdict:
         "softmax(a) − y at coordinate 1"
     )
     return check_formula(
-        "ce_logit_gradient_formula",
+        "ce_gradient_formula",
         fn,
         "s1 - 1",
         _VARIABLES,
@@ -192,7 +192,7 @@ def check_ce_logit_gradient_formula(fn) -> Verdict:
     )
 
 
-def check_softmax_jacobian_formula(fn) -> Verdict:
+def check_softmax_jacobian_entry(fn) -> Verdict:
     """Exam track: the off-diagonal entry ∂s_1/∂a_2 of the softmax's Jacobian (K = 3), as a
     formula of a1, a2, a3 (``s1``, ``s2``, ``s3`` stand for the softmax's outputs)."""
     mistakes = [
@@ -210,7 +210,7 @@ def check_softmax_jacobian_formula(fn) -> Verdict:
         "∂s_1/∂a_2 = −e^a1 e^a2 / (Σ_k e^ak)²; write it with s_1 and s_2"
     )
     return check_formula(
-        "softmax_jacobian_formula",
+        "softmax_jacobian_entry",
         fn,
         "-s1*s2",
         _VARIABLES,

@@ -10,9 +10,9 @@ from utils.checks.formulas import check_formula, compare_formulas
 __all__ = [
     "check_bce_from_logits",
     "check_bce_gradient",
-    "check_bce_logit_derivative_formula",
+    "check_bce_slope_formula",
     "check_mle_bce_formula",
-    "check_sigmoid_derivative_formula",
+    "check_sigma_prime_formula",
 ]
 
 
@@ -229,7 +229,7 @@ def _hint_for(fn, mistakes, variables, default: str, **options) -> str:
     return default
 
 
-def check_sigmoid_derivative_formula(fn) -> Verdict:
+def check_sigma_prime_formula(fn) -> Verdict:
     """Exam track: σ'(a) written as a formula of a (e.g. in terms of ``sigma(a)``)."""
     mistakes = [
         (
@@ -246,7 +246,7 @@ def check_sigmoid_derivative_formula(fn) -> Verdict:
         "e^(−a)/(1 + e^(−a))² into σ(a)·e^(−a)/(1 + e^(−a)) = σ(a)(1 − σ(a))"
     )
     return check_formula(
-        "sigmoid_derivative_formula",
+        "sigma_prime_formula",
         fn,
         "sigma(a)*(1-sigma(a))",
         "a",
@@ -254,7 +254,7 @@ def check_sigmoid_derivative_formula(fn) -> Verdict:
     )
 
 
-def check_bce_logit_derivative_formula(fn) -> Verdict:
+def check_bce_slope_formula(fn) -> Verdict:
     """Exam track: ∂ℓ/∂a for ℓ = −y ln σ(a) − (1 − y) ln(1 − σ(a)), a formula of a and y."""
     mistakes = [
         (
@@ -278,7 +278,7 @@ def check_bce_logit_derivative_formula(fn) -> Verdict:
         "expand and simplify"
     )
     return check_formula(
-        "bce_logit_derivative_formula",
+        "bce_slope_formula",
         fn,
         "sigma(a) - y",
         "a, y",
