@@ -9,6 +9,8 @@ computed, and any learned classifier compared with them:
   (for the 0-1 loss: the MAP rule, argmax_k P(Y = k | X = x))
 - Bayes risk                   R* = E[ℓ(f^b(X), Y)], in closed form for two classes with a shared
   covariance, otherwise by Monte Carlo (with its standard error).
+- the 0-1 risk of a line       R(w, b) of f(x) = 1{wᵀx + b ≥ 0}, exactly (two classes), and the best
+  line by brute force (in the plane): the approximation error of the family of lines.
 
 Costs are given as a K × K matrix ``cost[y, k]`` = ℓ(y, k): the cost of deciding y when the true
 class is k (zero on the diagonal for a sensible loss; the 0-1 loss is 1 − identity).
