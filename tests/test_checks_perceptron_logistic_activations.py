@@ -41,13 +41,11 @@ REFERENCES = [
 
 
 def test_every_check_is_exported():
-    assert perceptron.__all__ == [
-        "check_margin",
-        "check_novikoff_bound_formula",
-        "check_perceptron_update",
-    ]
-    assert logistic.__all__ == ["check_bce_gradient"]
-    assert sorted(activations.__all__) == ["check_leaky_relu", "check_stable_softmax"]
+    assert {"check_margin", "check_novikoff_bound_formula", "check_perceptron_update"} <= set(
+        perceptron.__all__
+    )
+    assert "check_bce_gradient" in logistic.__all__  # the others: test_checks_logistic_activations
+    assert {"check_leaky_relu", "check_stable_softmax"} <= set(activations.__all__)
 
 
 @pytest.mark.parametrize("check, reference", REFERENCES)

@@ -9,6 +9,8 @@ computed, and any learned classifier compared with them:
   (for the 0-1 loss: the MAP rule, argmax_k P(Y = k | X = x))
 - Bayes risk                   R* = E[ℓ(f^b(X), Y)], in closed form for two classes with a shared
   covariance, otherwise by Monte Carlo (with its standard error).
+- the 0-1 risk of a line       R(w, b) of f(x) = 1{wᵀx + b ≥ 0}, exactly (two classes), and the best
+  line by brute force (in the plane): the approximation error of the family of lines.
 
 Costs are given as a K × K matrix ``cost[y, k]`` = ℓ(y, k): the cost of deciding y when the true
 class is k (zero on the diagonal for a sensible loss; the 0-1 loss is 1 − identity).
@@ -264,6 +266,67 @@ class GaussianClasses:
         risk0 = c[1, 0].item() * p1_given_0 + c[0, 0].item() * (1 - p1_given_0)
         risk1 = c[1, 1].item() * p1_given_1 + c[0, 1].item() * (1 - p1_given_1)
         return pi0 * risk0 + pi1 * risk1
+
+    def linear_risk(self, w, b) -> torch.Tensor:
+        """The exact 0-1 risk of the line classifier f(x) = 1{wᵀx + b ≥ 0}, for two classes.
+
+        Given Y = k, wᵀX + b ~ N(wᵀμ_k + b, wᵀΣ_k w), so
+        R(w, b) = π_0 Φ((wᵀμ_0 + b) / s_0) + π_1 Φ(−(wᵀμ_1 + b) / s_1), s_k = √(wᵀΣ_k w).
+        ``w`` has shape (..., d) and ``b`` shape (...) (many lines at once); returns shape (...),
+        float64. No sampling: the risk of any line, learned or not, without Monte Carlo noise.
+        """
+        if self.num_classes != 2:
+            raise ValueError(f"`linear_risk` needs two classes; this model has {self.num_classes}")
+        w = torch.as_tensor(w).detach().to("cpu", torch.float64)
+        b = torch.as_tensor(b).detach().to("cpu", torch.float64)
+        if w.shape[-1:] != (self.dim,) or w.shape[:-1] != b.shape:
+            raise ValueError(
+                f"`w` must have shape (..., {self.dim}) and `b` the shape (...) before it; found "
+                f"{tuple(w.shape)} and {tuple(b.shape)}"
+            )
+        if (w.abs().sum(dim=-1) == 0).any():
+            raise ValueError("`w` must not be zero: w = 0 does not define a line")
+        centre = w @ self.means.T + b[..., None]  # (..., 2): wᵀμ_k + b
+        spread = torch.einsum("...i,kij,...j->...k", w, self.covariances, w).sqrt()
+        p_decide_1 = 0.5 * torch.erfc(-centre / spread / math.sqrt(2))  # P(wᵀX + b ≥ 0 | Y = k)
+        return self.priors[0] * p_decide_1[..., 0] + self.priors[1] * (1 - p_decide_1[..., 1])
+
+    def best_linear_risk(
+        self, num_directions: int = 720, num_offsets: int = 801
+    ) -> tuple[float, torch.Tensor, torch.Tensor]:
+        """inf over lines of the 0-1 risk, by brute force, in the plane (d = 2, two classes).
+
+        Scans ``num_directions`` unit normals w = (cos φ, sin φ) and, for each, ``num_offsets``
+        offsets b spanning the classes, with `linear_risk`; then scans again, as finely, around
+        the best pair. Returns ``(risk, w, b)``. Its risk minus the Bayes risk is the
+        approximation error of the family of lines.
+        """
+        if self.dim != 2 or self.num_classes != 2:
+            raise ValueError(
+                f"`best_linear_risk` scans lines in the plane: it needs d = 2 and two classes; "
+                f"found d = {self.dim}, K = {self.num_classes}"
+            )
+        for name, value in [("num_directions", num_directions), ("num_offsets", num_offsets)]:
+            if isinstance(value, bool) or not isinstance(value, int) or value < 8:
+                raise ValueError(f"`{name}` must be an int >= 8; found {value!r}")
+        step = 2 * math.pi / num_directions
+        angles = torch.arange(num_directions, dtype=torch.float64) * step
+        w = torch.stack([angles.cos(), angles.sin()], dim=1)
+        proj = w @ self.means.T  # (n, 2): wᵀμ_k
+        reach = 6 * torch.einsum("ni,kij,nj->nk", w, self.covariances, w).sqrt().max(dim=1).values
+        low, high = -proj.max(dim=1).values - reach, -proj.min(dim=1).values + reach
+        frac = torch.linspace(0, 1, num_offsets, dtype=torch.float64)
+        b = low[:, None] + (high - low)[:, None] * frac  # (n, m)
+        risk = self.linear_risk(w[:, None, :].expand(-1, num_offsets, -1), b)
+        i, j = divmod(int(risk.argmin()), num_offsets)
+        db = (high[i] - low[i]).item() / (num_offsets - 1)
+        # A finer scan around the best pair: ± one step of each grid.
+        fine_angles = angles[i] + torch.linspace(-step, step, 201, dtype=torch.float64)
+        fine_w = torch.stack([fine_angles.cos(), fine_angles.sin()], dim=1)
+        fine_b = b[i, j] + torch.linspace(-db, db, 201, dtype=torch.float64)
+        fine = self.linear_risk(fine_w[:, None, :].expand(-1, 201, -1), fine_b.expand(201, -1))
+        k, m = divmod(int(fine.argmin()), 201)
+        return fine[k, m].item(), fine_w[k], fine_b[m]
 
     @classmethod
     def fit(

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import sympy
 import torch
 
 from utils.checks._core import Case, Verdict, check_function
+from utils.checks.formulas import check_formula, compare_formulas
 
-__all__ = ["check_leaky_relu", "check_stable_softmax"]
+__all__ = [
+    "check_ce_gradient_formula",
+    "check_leaky_relu",
+    "check_softmax_jacobian_entry",
+    "check_stable_softmax",
+]
 
 _TORCH_OPS = (
     "build the result from torch operations only (no .item(), .tolist(), .numpy(), no in-place "
@@ -130,4 +137,83 @@ def check_stable_softmax(fn) -> Verdict:
         fn,
         cases,
         hint="exp(a − max a) / Σ exp(a − max a), along the last dimension",
+    )
+
+
+# --- pen-and-paper answers typed as formulas (K = 3 logits a1, a2, a3) -------------------------
+
+_A = sympy.symbols("a1 a2 a3", real=True)
+_DENOMINATOR = sum(sympy.exp(a) for a in _A)
+# s1, s2, s3 may be used as shorthands for softmax(a)_1, softmax(a)_2, softmax(a)_3.
+_SOFTMAX_NAMES = {f"s{j + 1}": sympy.exp(a) / _DENOMINATOR for j, a in enumerate(_A)}
+_VARIABLES = "a1, a2, a3"
+
+
+def _formula_hint(fn, mistakes, default: str) -> str:
+    """The hint of the first known mistake the answer is equivalent to, else ``default``."""
+    try:
+        answer = fn()
+    except Exception:  # noqa: BLE001 - check_formula reports it
+        return default
+    if isinstance(answer, str):
+        for wrong, why in mistakes:
+            try:
+                if compare_formulas(answer, wrong, _VARIABLES, functions=_SOFTMAX_NAMES) is None:
+                    return why
+            except ValueError:
+                continue
+    return default
+
+
+def check_ce_gradient_formula(fn) -> Verdict:
+    """Exam track: ∂ℓ/∂a_1 for ℓ = −ln softmax(a)_y with K = 3 and the true class y = 1, as a
+    formula of a1, a2, a3 (``s1``, ``s2``, ``s3`` stand for the softmax's outputs)."""
+    mistakes = [
+        ("1 - s1", "the sign: raising the true class's logit lowers the loss, so ∂ℓ/∂a_1 < 0"),
+        (
+            "-1/s1",
+            "that is ∂ℓ/∂s_1; the chain rule goes on through s_1 = softmax(a)_1, which depends on "
+            "a_1: multiply by ∂s_1/∂a_1 = s_1(1 − s_1)",
+        ),
+        ("s1*(1 - s1)", "that is ∂s_1/∂a_1, the softmax's slope; the loss is −ln s_1"),
+        ("s1", "that is the answer for a wrong class j (∂ℓ/∂a_j = s_j); here class 1 is true"),
+    ]
+    hint = (
+        "−ln s_1 = −a_1 + ln(e^a1 + e^a2 + e^a3): differentiate both terms in a_1; the result is "
+        "softmax(a) − y at coordinate 1"
+    )
+    return check_formula(
+        "ce_gradient_formula",
+        fn,
+        "s1 - 1",
+        _VARIABLES,
+        functions=_SOFTMAX_NAMES,
+        hint=_formula_hint(fn, mistakes, hint),
+    )
+
+
+def check_softmax_jacobian_entry(fn) -> Verdict:
+    """Exam track: the off-diagonal entry ∂s_1/∂a_2 of the softmax's Jacobian (K = 3), as a
+    formula of a1, a2, a3 (``s1``, ``s2``, ``s3`` stand for the softmax's outputs)."""
+    mistakes = [
+        ("s1*s2", "the sign: raising a_2 takes probability away from class 1, so ∂s_1/∂a_2 < 0"),
+        ("s1*(1 - s1)", "that is the diagonal entry ∂s_1/∂a_1; a_2 appears only in the sum"),
+        ("0", "s_1 depends on a_2 through the normalising sum e^a1 + e^a2 + e^a3"),
+        (
+            "-s2",
+            "a factor s_1 is missing: differentiate e^a1 · (Σ_k e^ak)^(−1) in a_2 with the "
+            "chain rule",
+        ),
+    ]
+    hint = (
+        "s_1 = e^a1 / Σ_k e^ak; only the denominator depends on a_2: "
+        "∂s_1/∂a_2 = −e^a1 e^a2 / (Σ_k e^ak)²; write it with s_1 and s_2"
+    )
+    return check_formula(
+        "softmax_jacobian_entry",
+        fn,
+        "-s1*s2",
+        _VARIABLES,
+        functions=_SOFTMAX_NAMES,
+        hint=_formula_hint(fn, mistakes, hint),
     )
