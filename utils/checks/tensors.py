@@ -70,25 +70,71 @@ def check_relu_unit_grad(fn) -> Verdict:
     return check_function("relu_unit_grad", fn, cases)
 
 
+class _Named:
+    """A function shown by its formula in a verdict's input line."""
+
+    def __init__(self, fn, text: str) -> None:
+        self.fn, self.text = fn, text
+
+    def __call__(self, *args):
+        return self.fn(*args)
+
+    def __repr__(self) -> str:
+        return self.text
+
+
+def _what_changed(fn) -> str:
+    """Call ``fn(torch.sin, x)`` on a tensor of the caller's and say what it did to that tensor."""
+    x = torch.linspace(-1.0, 1.0, 5)
+    before = x.clone()
+    fn(_Named(torch.sin, "sin"), x)
+    changes = []
+    if x.requires_grad:
+        changes.append("x.requires_grad switched on")
+    if x.grad is not None:
+        changes.append("a .grad left on x")
+    if not torch.equal(x.detach(), before):
+        changes.append("the values of x changed")
+    return ", ".join(changes) if changes else "x untouched"
+
+
 def check_autograd_derivative(fn) -> Verdict:
-    """Exercise 0.3: the derivative f'(x) at many points, computed by autograd."""
+    """Exercise 0.3: the derivative f'(x) at many points, computed by autograd, on a copy of x."""
     x = torch.linspace(-2.0, 2.0, 9)
+    leaf = torch.tensor([0.5, 1.0, 2.0], requires_grad=True)
+    copy_hint = (
+        "work on a copy that records operations: x.detach().clone().requires_grad_(), "
+        "call f on it, then .sum().backward() and return the copy's .grad"
+    )
     cases = [
-        Case((torch.sin, x), torch.cos(x), "f = sin", atol=1e-6),
-        Case((lambda t: t**3, x), 3 * x**2, "f = x³", atol=1e-5),
-        Case((torch.exp, torch.tensor([0.0])), torch.tensor([1.0]), "a single point"),
+        Case((_Named(torch.sin, "sin"), x), torch.cos(x), "f = sin", atol=1e-6),
+        Case((_Named(lambda t: t**3, "x³"), x), 3 * x**2, "f = x³", atol=1e-5),
         Case(
-            (lambda t: torch.relu(t) * 2.0, torch.tensor([-1.0, 0.0, 1.0])),
+            (_Named(torch.exp, "exp"), torch.tensor([0.0])), torch.tensor([1.0]), "a single point"
+        ),
+        Case(
+            (_Named(lambda t: torch.relu(t) * 2.0, "2·max(x, 0)"), torch.tensor([-1.0, 0.0, 1.0])),
             torch.tensor([0.0, 0.0, 2.0]),
             "f = 2·max(x, 0), with the kink",
         ),
-    ]
-    return check_function(
-        "autograd_derivative",
-        fn,
-        cases,
-        hint=(
-            "make a copy of x that requires grad (x.detach().clone().requires_grad_()), "
-            "call f on it, then .sum().backward() and return the copy's .grad"
+        Case(
+            call=_what_changed,
+            expected="x untouched",
+            label="the caller's tensor afterwards",
+            hint=(
+                "your function changed the caller's x: x.requires_grad_() acts on the caller's "
+                "own tensor, and backward() leaves a .grad on it. Work on "
+                "x.detach().clone().requires_grad_() instead"
+            ),
         ),
-    )
+        Case(
+            (_Named(torch.log, "ln"), leaf),
+            1 / leaf.detach(),
+            "an x that already requires grad",
+            hint=(
+                "x.clone() of a tensor that requires grad is not a leaf of the graph, so "
+                "backward() fills no .grad on it: call .detach() before .clone()"
+            ),
+        ),
+    ]
+    return check_function("autograd_derivative", fn, cases, hint=copy_hint)
