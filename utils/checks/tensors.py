@@ -5,8 +5,14 @@ from __future__ import annotations
 import torch
 
 from utils.checks._core import Case, Verdict, check_function
+from utils.checks.formulas import check_formula, compare_formulas
 
-__all__ = ["check_standardize", "check_relu_unit_grad", "check_autograd_derivative"]
+__all__ = [
+    "check_standardize",
+    "check_relu_unit_grad",
+    "check_autograd_derivative",
+    "check_series_grad_formula",
+]
 
 
 def _standardize(x: torch.Tensor) -> torch.Tensor:
@@ -123,8 +129,8 @@ def check_autograd_derivative(fn) -> Verdict:
             label="the caller's tensor afterwards",
             hint=(
                 "your function changed the caller's x: x.requires_grad_() acts on the caller's "
-                "own tensor, and backward() leaves a .grad on it. Work on "
-                "x.detach().clone().requires_grad_() instead"
+                "own tensor, and backward() leaves a .grad on it: work on a copy of x that "
+                "records operations"
             ),
         ),
         Case(
@@ -138,3 +144,47 @@ def check_autograd_derivative(fn) -> Verdict:
         ),
     ]
     return check_function("autograd_derivative", fn, cases, hint=copy_hint)
+
+
+def check_series_grad_formula(fn) -> Verdict:
+    """Exam 0.1: g'(x) for the two-term series g(x) = 2u + (2/3)u³ with u = (x − 1)/(x + 1)."""
+    u = "((x - 1)/(x + 1))"
+    mistakes = [
+        (
+            f"2*(1 + {u}**2)",
+            "that is dg/du: the chain rule multiplies it by du/dx = 2/(x + 1)²",
+        ),
+        (
+            f"-4*(1 + {u}**2)/(x + 1)**2",
+            "the sign of du/dx: by the quotient rule, du/dx = ((x + 1) − (x − 1))/(x + 1)² = "
+            "+2/(x + 1)²",
+        ),
+        (
+            "1/x",
+            "1/x is the derivative of ln x, the whole series; two terms give the derivative of "
+            "2u + (2/3)u³ only",
+        ),
+        (
+            f"2*(1 + {u}**2)/(x + 1)**2",
+            "dg/du = 2 + 2u² and du/dx = 2/(x + 1)²: a factor 2 is missing",
+        ),
+    ]
+    default = "g'(x) = (dg/du)(du/dx) with dg/du = 2 + 2u² and du/dx = 2/(x + 1)²"
+    hint = default
+    try:
+        answer = fn()
+    except Exception:  # noqa: BLE001 - check_formula turns it into a verdict
+        answer = None
+    if isinstance(answer, str):
+        for wrong, text in mistakes:
+            if compare_formulas(answer, wrong, "x", positive=True) is None:
+                hint = text
+                break
+    return check_formula(
+        "series_grad_formula",
+        fn,
+        f"4*(1 + {u}**2)/(x + 1)**2",
+        "x",
+        positive=True,
+        hint=hint,
+    )
