@@ -6,8 +6,15 @@ import torch
 
 from utils import losses
 from utils.checks._core import Case, Verdict, check_function
+from utils.checks.formulas import check_formula, compare_formulas
 
-__all__ = ["check_binary_cross_entropy", "check_empirical_risk", "check_zero_one_loss"]
+__all__ = [
+    "check_binary_cross_entropy",
+    "check_empirical_risk",
+    "check_gaussian_nll_formula",
+    "check_threshold_risk_formula",
+    "check_zero_one_loss",
+]
 
 
 class _Named:
@@ -57,7 +64,7 @@ def check_zero_one_loss(fn) -> Verdict:
 
 def check_binary_cross_entropy(fn) -> Verdict:
     """Exercise 1.2: ``binary_cross_entropy(y_hat, y)``, element-wise −y ln ŷ − (1 − y) ln(1 − ŷ)
-    from probabilities, each ln clamped at −100."""
+    from probabilities, finite at ŷ ∈ {0, 1} (a sure wrong prediction costs 100, as in torch)."""
 
     def ref(y_hat, y):
         return losses.binary_cross_entropy(y_hat, y, reduction="none")
@@ -78,15 +85,16 @@ def check_binary_cross_entropy(fn) -> Verdict:
             exact,
             ref(*exact),
             "ŷ exactly equal to y (0 and 1)",
-            "a right and sure prediction costs 0; 0 · ln 0 is NaN in floating point: clamp each "
-            "ln at −100 (`torch.log(p).clamp(min=-100)`) before multiplying",
+            "a right and sure prediction costs 0, but here ln 0 = −inf and 0 · (−inf) = NaN: "
+            "each logarithm must stay finite before it is multiplied by y or 1 − y",
         ),
         Case(
             wrong,
             ref(*wrong),
             "ŷ exactly 0 or 1 and wrong",
-            "the slides' +∞ is 'a large value in practice': with each ln clamped at −100 "
-            "(as torch does) a sure wrong prediction costs exactly 100",
+            "the slides' +∞ is 'a large value in practice': as in "
+            "torch.nn.functional.binary_cross_entropy, a sure wrong prediction costs exactly 100 "
+            "(which lower bound on each logarithm gives that?)",
         ),
         Case(grid, ref(*grid), "a 2 × 2 batch", "work element-wise: do not average or sum"),
     ]
@@ -134,3 +142,94 @@ def check_empirical_risk(fn) -> Verdict:
         ),
     ]
     return check_function("empirical_risk", fn, cases, hint=average)
+
+
+# -- pen-and-paper answers (the exam track), checked symbolically ----------------------------------
+
+
+def _hint_for(fn, mistakes, variables: str, positive, default: str) -> str:
+    """The hint of the first known mistake that ``fn()`` equals, else ``default``."""
+    try:
+        answer = fn()
+    except Exception:  # noqa: BLE001 - check_formula turns it into a verdict
+        return default
+    if not isinstance(answer, str):
+        return default
+    for wrong, hint in mistakes:
+        if compare_formulas(answer, wrong, variables, positive=positive) is None:
+            return hint
+    return default
+
+
+def check_gaussian_nll_formula(fn) -> Verdict:
+    """Exam 1.1: −ln p(y | x) when Y = f + ε with ε ~ N(0, σ²), as a formula in y, f, sigma."""
+    variables, positive = "y, f, sigma", ["sigma"]
+    mistakes = [
+        (
+            "(y - f)**2 / (2*sigma**2)",
+            "the normalising constant is missing: −ln of 1/(σ√(2π)) is ln σ + ln(2π)/2 (it does "
+            "not depend on f, so it does not move the minimiser, but it is part of −ln p)",
+        ),
+        (
+            "-(y - f)**2 / (2*sigma**2) - ln(sigma) - ln(2*pi)/2",
+            "that is ln p(y | x), the log-likelihood: the exercise asks for its negative",
+        ),
+        (
+            "(y - f)**2 / (2*sigma) + ln(sigma) + ln(2*pi)/2",
+            "the Gaussian density's exponent divides by 2σ², not 2σ",
+        ),
+        (
+            "(y - f)**2 / sigma**2 + ln(sigma) + ln(2*pi)/2",
+            "the Gaussian density's exponent is −(y − f)²/(2σ²): the factor 1/2 is missing",
+        ),
+        (
+            "(y - f)**2 / (2*sigma**2) + ln(2*pi)/2",
+            "−ln of 1/(σ√(2π)) is ln σ + ln(2π)/2: the ln σ term is missing",
+        ),
+        (
+            "(y - f)**2 / (2*sigma**2) + ln(sigma)",
+            "−ln of 1/(σ√(2π)) is ln σ + ln(2π)/2: the constant ln(2π)/2 is missing",
+        ),
+        (
+            "(y - f)**2 / (2*sigma**2) + ln(sigma**2) + ln(2*pi)/2",
+            "the density's factor is 1/(σ√(2π)) = 1/√(2πσ²): −ln of it gives ln σ, not ln σ²",
+        ),
+    ]
+    default = (
+        "p(y | x) is the N(f, σ²) density at y, (1/(σ√(2π))) exp(−(y − f)²/(2σ²)): take −ln of it"
+    )
+    expected = "(y - f)**2 / (2*sigma**2) + ln(sigma) + ln(2*pi)/2"
+    hint = _hint_for(fn, mistakes, variables, positive, default)
+    return check_formula(
+        "gaussian_nll_formula", fn, expected, variables, positive=positive, hint=hint
+    )
+
+
+def check_threshold_risk_formula(fn) -> Verdict:
+    """Exam 1.2: the 0-1 risk of f_t(x) = 1{x > t} when X ~ U(0, 1) and P(Y = 1 | X = x) = x²."""
+    variables = "t"
+    mistakes = [
+        (
+            "t - 2*t**3/3 + 1/3",
+            "the two kinds of error are swapped: for x ≤ t the rule says 0, so it errs when Y = 1 "
+            "(probability x²); for x > t it says 1 and errs when Y = 0 (probability 1 − x²)",
+        ),
+        (
+            "t**2/2 + (1 - t)**2/2",
+            "that is the risk for P(Y = 1 | X = x) = x, the notebook's example: here it is x²",
+        ),
+        (
+            "t**3/3",
+            "that is only the error for x ≤ t: add the error for x > t, ∫ from t to 1 of (1 − x²)",
+        ),
+        (
+            "1 - t - (1 - t**3)/3",
+            "that is only the error for x > t: add the error for x ≤ t, ∫ from 0 to t of x²",
+        ),
+    ]
+    default = (
+        "R(f_t) = P(X ≤ t, Y = 1) + P(X > t, Y = 0) = ∫ from 0 to t of x² dx + ∫ from t to 1 of "
+        "(1 − x²) dx (the density of X is 1 on [0, 1])"
+    )
+    hint = _hint_for(fn, mistakes, variables, False, default)
+    return check_formula("threshold_risk_formula", fn, "2*t**3/3 - t + 2/3", variables, hint=hint)

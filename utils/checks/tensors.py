@@ -5,8 +5,14 @@ from __future__ import annotations
 import torch
 
 from utils.checks._core import Case, Verdict, check_function
+from utils.checks.formulas import check_formula, compare_formulas
 
-__all__ = ["check_standardize", "check_relu_unit_grad", "check_autograd_derivative"]
+__all__ = [
+    "check_standardize",
+    "check_relu_unit_grad",
+    "check_autograd_derivative",
+    "check_series_grad_formula",
+]
 
 
 def _standardize(x: torch.Tensor) -> torch.Tensor:
@@ -70,25 +76,115 @@ def check_relu_unit_grad(fn) -> Verdict:
     return check_function("relu_unit_grad", fn, cases)
 
 
+class _Named:
+    """A function shown by its formula in a verdict's input line."""
+
+    def __init__(self, fn, text: str) -> None:
+        self.fn, self.text = fn, text
+
+    def __call__(self, *args):
+        return self.fn(*args)
+
+    def __repr__(self) -> str:
+        return self.text
+
+
+def _what_changed(fn) -> str:
+    """Call ``fn(torch.sin, x)`` on a tensor of the caller's and say what it did to that tensor."""
+    x = torch.linspace(-1.0, 1.0, 5)
+    before = x.clone()
+    fn(_Named(torch.sin, "sin"), x)
+    changes = []
+    if x.requires_grad:
+        changes.append("x.requires_grad switched on")
+    if x.grad is not None:
+        changes.append("a .grad left on x")
+    if not torch.equal(x.detach(), before):
+        changes.append("the values of x changed")
+    return ", ".join(changes) if changes else "x untouched"
+
+
 def check_autograd_derivative(fn) -> Verdict:
-    """Exercise 0.3: the derivative f'(x) at many points, computed by autograd."""
+    """Exercise 0.3: the derivative f'(x) at many points, computed by autograd, on a copy of x."""
     x = torch.linspace(-2.0, 2.0, 9)
+    leaf = torch.tensor([0.5, 1.0, 2.0], requires_grad=True)
+    copy_hint = (
+        "work on a copy that records operations: x.detach().clone().requires_grad_(), "
+        "call f on it, then .sum().backward() and return the copy's .grad"
+    )
     cases = [
-        Case((torch.sin, x), torch.cos(x), "f = sin", atol=1e-6),
-        Case((lambda t: t**3, x), 3 * x**2, "f = x³", atol=1e-5),
-        Case((torch.exp, torch.tensor([0.0])), torch.tensor([1.0]), "a single point"),
+        Case((_Named(torch.sin, "sin"), x), torch.cos(x), "f = sin", atol=1e-6),
+        Case((_Named(lambda t: t**3, "x³"), x), 3 * x**2, "f = x³", atol=1e-5),
         Case(
-            (lambda t: torch.relu(t) * 2.0, torch.tensor([-1.0, 0.0, 1.0])),
+            (_Named(torch.exp, "exp"), torch.tensor([0.0])), torch.tensor([1.0]), "a single point"
+        ),
+        Case(
+            (_Named(lambda t: torch.relu(t) * 2.0, "2·max(x, 0)"), torch.tensor([-1.0, 0.0, 1.0])),
             torch.tensor([0.0, 0.0, 2.0]),
             "f = 2·max(x, 0), with the kink",
         ),
-    ]
-    return check_function(
-        "autograd_derivative",
-        fn,
-        cases,
-        hint=(
-            "make a copy of x that requires grad (x.detach().clone().requires_grad_()), "
-            "call f on it, then .sum().backward() and return the copy's .grad"
+        Case(
+            call=_what_changed,
+            expected="x untouched",
+            label="the caller's tensor afterwards",
+            hint=(
+                "your function changed the caller's x: x.requires_grad_() acts on the caller's "
+                "own tensor, and backward() leaves a .grad on it: work on a copy of x that "
+                "records operations"
+            ),
         ),
+        Case(
+            (_Named(torch.log, "ln"), leaf),
+            1 / leaf.detach(),
+            "an x that already requires grad",
+            hint=(
+                "x.clone() of a tensor that requires grad is not a leaf of the graph, so "
+                "backward() fills no .grad on it: call .detach() before .clone()"
+            ),
+        ),
+    ]
+    return check_function("autograd_derivative", fn, cases, hint=copy_hint)
+
+
+def check_series_grad_formula(fn) -> Verdict:
+    """Exam 0.1: g'(x) for the two-term series g(x) = 2u + (2/3)u³ with u = (x − 1)/(x + 1)."""
+    u = "((x - 1)/(x + 1))"
+    mistakes = [
+        (
+            f"2*(1 + {u}**2)",
+            "that is dg/du: the chain rule multiplies it by du/dx = 2/(x + 1)²",
+        ),
+        (
+            f"-4*(1 + {u}**2)/(x + 1)**2",
+            "the sign of du/dx: by the quotient rule, du/dx = ((x + 1) − (x − 1))/(x + 1)² = "
+            "+2/(x + 1)²",
+        ),
+        (
+            "1/x",
+            "1/x is the derivative of ln x, the whole series; two terms give the derivative of "
+            "2u + (2/3)u³ only",
+        ),
+        (
+            f"2*(1 + {u}**2)/(x + 1)**2",
+            "dg/du = 2 + 2u² and du/dx = 2/(x + 1)²: a factor 2 is missing",
+        ),
+    ]
+    default = "g'(x) = (dg/du)(du/dx) with dg/du = 2 + 2u² and du/dx = 2/(x + 1)²"
+    hint = default
+    try:
+        answer = fn()
+    except Exception:  # noqa: BLE001 - check_formula turns it into a verdict
+        answer = None
+    if isinstance(answer, str):
+        for wrong, text in mistakes:
+            if compare_formulas(answer, wrong, "x", positive=True) is None:
+                hint = text
+                break
+    return check_formula(
+        "series_grad_formula",
+        fn,
+        f"4*(1 + {u}**2)/(x + 1)**2",
+        "x",
+        positive=True,
+        hint=hint,
     )
