@@ -90,3 +90,10 @@ def test_a_failed_check_renders_as_one_line_in_jupyter() -> None:
 def test_a_function_name_without_brackets_gets_a_hint() -> None:
     problem = compare_formulas("sigma*a", "a", "a")
     assert problem is not None and "without its argument in brackets" in problem
+
+
+def test_a_difference_is_reported_inside_the_given_range() -> None:
+    problem = compare_formulas("t", "t**2", "t", ranges={"t": (0.2, 0.8)})
+    assert problem is not None
+    t = float(problem.split("t = ")[1].split(":")[0])
+    assert 0.2 <= t <= 0.8

@@ -115,6 +115,7 @@ def compare_formulas(
     *,
     positive: bool | Sequence[str] = False,
     functions: Mapping[str, object] | None = None,
+    ranges: Mapping[str, tuple[float, float]] | None = None,
     samples: int = 24,
     seed: int = 0,
     rtol: float = 1e-7,
@@ -132,6 +133,9 @@ def compare_formulas(
         Variables (all when True) that are positive: sampled in (0.1, 3) instead of (-3, 3).
     functions : mapping, optional
         Extra names (constants or SymPy functions) the formula may use.
+    ranges : mapping, optional
+        Where to sample a variable, e.g. ``{"t": (0, 1)}`` for a threshold in [0, 1], so that a
+        difference is reported at a point that makes sense for the exercise.
 
     Raises
     ------
@@ -163,9 +167,8 @@ def compare_formulas(
     f_want = sympy.lambdify([symbols[n] for n in names], want, "math")
     compared = 0
     for _ in range(samples * 4):
-        point = [
-            round(rng.uniform(0.1, 3.0) if n in pos else rng.uniform(-3.0, 3.0), 3) for n in names
-        ]
+        bounds = {n: (0.1, 3.0) if n in pos else (-3.0, 3.0) for n in names} | dict(ranges or {})
+        point = [round(rng.uniform(*bounds[n]), 3) for n in names]
         try:
             w = complex(f_want(*point))
         except (ArithmeticError, ValueError, TypeError):
@@ -199,6 +202,7 @@ def check_formula(
     *,
     positive: bool | Sequence[str] = False,
     functions: Mapping[str, object] | None = None,
+    ranges: Mapping[str, tuple[float, float]] | None = None,
     hint: str = "",
     quiet: bool = False,
 ) -> Verdict:
@@ -229,7 +233,7 @@ def check_formula(
             )
         else:
             problem = compare_formulas(
-                answer, expected, variables, positive=positive, functions=functions
+                answer, expected, variables, positive=positive, functions=functions, ranges=ranges
             )
     if problem is None:
         verdict = Verdict(name, PASSED, f"✅ {name}: equivalent to the expected formula.")

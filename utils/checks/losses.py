@@ -232,4 +232,11 @@ def check_threshold_risk_formula(fn) -> Verdict:
         "(1 − x²) dx (the density of X is 1 on [0, 1])"
     )
     hint = _hint_for(fn, mistakes, variables, False, default)
-    return check_formula("threshold_risk_formula", fn, "2*t**3/3 - t + 2/3", variables, hint=hint)
+    return check_formula(
+        "threshold_risk_formula",
+        fn,
+        "2*t**3/3 - t + 2/3",
+        variables,
+        ranges={"t": (0.0, 1.0)},
+        hint=hint,
+    )
