@@ -32,6 +32,7 @@ __all__ = [
     "RiskEstimate",
     "as_generator",
     "best_line",
+    "describe_parameters",
     "fit_cross_entropy",
     "normalise_team",
     "paired_difference",
@@ -511,6 +512,28 @@ def team_distribution(team: Sequence[str], screen_n: int = 20_000) -> GaussianCl
         if _story_holds(model, screen_n, generator=(seed + attempt) % 2**63):
             return model
     raise RuntimeError(f"no distribution satisfied the lab's constraints for {team!r}")
+
+
+def describe_parameters(model: GaussianClasses) -> str:
+    """The priors, means and covariances of a two-class model in ℝ², one line each."""
+    if model.num_classes != 2 or model.dim != 2:
+        raise ValueError(
+            f"`model` must have 2 classes in dimension 2; found {model.num_classes} classes in "
+            f"dimension {model.dim}"
+        )
+
+    def vector(v) -> str:
+        return "(" + ", ".join(f"{t:.2f}" for t in v.tolist()) + ")"
+
+    def matrix(m) -> str:
+        return "[" + ", ".join("[" + vector(row)[1:-1] + "]" for row in m) + "]"
+
+    (p0, p1), (m0, m1), (s0, s1) = model.priors.tolist(), model.means, model.covariances
+    return (
+        f"priors       π₀ = {p0:.2f}, π₁ = {p1:.2f}\n"
+        f"means        μ₀ = {vector(m0)}, μ₁ = {vector(m1)}\n"
+        f"covariances  Σ₀ = {matrix(s0)}, Σ₁ = {matrix(s1)}"
+    )
 
 
 def _draw_gaussian_classes(g: torch.Generator) -> GaussianClasses:
