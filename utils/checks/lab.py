@@ -68,6 +68,11 @@ def expect(ok, expected: str, got: str) -> None:
 # -- Task 1 -------------------------------------------------------------------------------------
 
 _RIGHT = ("A: right (same quadratic form xᵀAx)", "b: right", "c: right")
+_WHAT = {
+    "A": "the terms of the form xᵀ(·)x",
+    "b": "the terms linear in x",
+    "c": "everything that does not depend on x",
+}
 
 
 def _judge_log_odds(result, reference) -> tuple[str, str, str] | str:
@@ -92,7 +97,7 @@ def _judge_log_odds(result, reference) -> tuple[str, str, str] | str:
         if torch.allclose(got, want, atol=1e-6, rtol=1e-5):
             verdicts.append(_RIGHT["Abc".index(name)])
         else:
-            verdicts.append(f"{name}: wrong")
+            verdicts.append(f"{name}: wrong ({_WHAT[name]})")
     return tuple(verdicts)
 
 
@@ -125,14 +130,6 @@ def check_log_odds_coefficients(fn) -> Verdict:
     eye = torch.eye(2, dtype=torch.float64)
     cases = [
         _log_odds_case(
-            torch.tensor([0.5, 0.5], dtype=torch.float64),
-            torch.tensor([[0.0, 0.0], [1.0, 0.5]], dtype=torch.float64),
-            torch.stack([eye * 0.6, torch.tensor([[2.5, 0.8], [0.8, 1.5]], dtype=torch.float64)]),
-            "equal priors, unequal covariances",
-            "expand −½(x − μ_k)ᵀΣ_k⁻¹(x − μ_k) for k = 1 and k = 0 and subtract; A collects the "
-            "terms of the form xᵀ(·)x, b those linear in x; the signs follow ln p(x|1) − ln p(x|0)",
-        ),
-        _log_odds_case(
             torch.tensor([0.2, 0.8], dtype=torch.float64),
             torch.tensor([[1.0, -1.0], [0.0, 2.0]], dtype=torch.float64),
             torch.stack([shared, shared]),
@@ -146,6 +143,14 @@ def check_log_odds_coefficients(fn) -> Verdict:
             "equal means, different spreads",
             "c also holds the densities' normalising constants: the −½ ln|Σ_k| terms do not "
             "cancel when the covariances differ",
+        ),
+        _log_odds_case(
+            torch.tensor([0.5, 0.5], dtype=torch.float64),
+            torch.tensor([[0.0, 0.0], [1.0, 0.5]], dtype=torch.float64),
+            torch.stack([eye * 0.6, torch.tensor([[2.5, 0.8], [0.8, 1.5]], dtype=torch.float64)]),
+            "equal priors, unequal covariances",
+            "expand −½(x − μ_k)ᵀΣ_k⁻¹(x − μ_k) for k = 1 and k = 0 and subtract; A collects the "
+            "terms of the form xᵀ(·)x, b those linear in x; the signs follow ln p(x|1) − ln p(x|0)",
         ),
     ]
     return check_function("log_odds_coefficients", fn, cases)
