@@ -156,6 +156,16 @@ def test_figures_are_zipped_and_downloaded_in_colab(monkeypatch, tmp_path, capsy
     assert "2 files zipped into figures.zip" in capsys.readouterr().out
 
 
+def test_the_checkers_run_in_colab_does_not_download(monkeypatch, tmp_path, capsys):
+    """The checker's kernel has no browser: a download would wait for one until the timeout."""
+    colab = FakeColab(monkeypatch, None)
+    monkeypatch.setenv(handin.NESTED, "1")
+    (tmp_path / "figures").mkdir()
+    (tmp_path / "figures" / "a.png").write_bytes(b"png")
+    assert handin.download_figures(tmp_path / "figures") == tmp_path / "figures.zip"
+    assert colab.downloads == [] and "not downloaded" in capsys.readouterr().out
+
+
 def test_outside_colab_the_zip_is_only_written(monkeypatch, tmp_path, capsys):
     monkeypatch.delitem(sys.modules, "google.colab", raising=False)
     (tmp_path / "slides").mkdir()
