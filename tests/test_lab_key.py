@@ -44,6 +44,8 @@ def test_key_prints_the_teams_numbers(capsys):
         medians = rf"\s*{re.escape(family)}(\s+-?0\.\d{{4}}){{{len(lab_key.SAMPLE_SIZES)}}}"
         assert any(re.fullmatch(medians, line) for line in out.splitlines()), family
     assert max(len(line) for line in out.splitlines()) <= 100
+    lowest = float(re.search(r"the lowest excess risk is (-?\d+\.\d+)", out).group(1))
+    assert lowest > -2  # the true excess risk is ≥ 0: no paired estimate clearly below it
     assert seconds < 240  # about 20 s of CPU; the shared test machine is often loaded
 
 
