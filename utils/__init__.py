@@ -11,6 +11,7 @@ Small modules by topic, each importable on its own:
 - `utils.train`: the training loop (`fit`, `evaluate`)
 - `utils.plots`: decision regions, activations, learning curves, confusion matrices, images
 - `utils.checks`: the exercises' self-checks
+- `utils.handin`: handing in the graded lab (the grader's check from Colab, the figures' zip)
 - `utils.notebooks`, `utils.release`, `utils.lab`: tooling (format, student edition, submissions)
 
 Importing `utils` has no side effects: no seeding, no plotting style, no download.

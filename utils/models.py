@@ -473,6 +473,60 @@ class MLP(nn.Sequential):
         self.sizes = sizes
 
 
+class StackedMLP(nn.Module):
+    """``copies`` independent MLPs of the same sizes, run as one batched matrix product.
+
+    To train a network on several seeds (several training samples, several initialisations)
+    at the cost of about one: the input has shape (copies, n, n_0) and copy s sees only
+    ``x[s]``, so the output (copies, n, n_H) holds each network's logits for its own sample.
+    With the loss averaged over all copies, each copy's gradient is its own loss's gradient
+    divided by ``copies``, which Adam's per-parameter scaling undoes: training the stack with
+    Adam is training each network alone. Every W_h and b_h starts as in ``nn.Linear``
+    (uniform in ±1/√n_{h−1}). ``StackedMLP([2, 1], copies)`` is logistic regression.
+
+    Examples
+    --------
+    >>> net = StackedMLP([2, 8, 1], copies=5)
+    >>> net(torch.zeros(5, 100, 2)).shape
+    torch.Size([5, 100, 1])
+    """
+
+    def __init__(self, sizes, copies: int, activation: type[nn.Module] = nn.ReLU) -> None:
+        super().__init__()
+        sizes = list(sizes)
+        if len(sizes) < 2 or any(
+            isinstance(n, bool) or not isinstance(n, int) or n < 1 for n in sizes
+        ):
+            raise ValueError(
+                f"`sizes` must be at least two positive ints [n_0, ..., n_H]; found {sizes!r}"
+            )
+        if isinstance(copies, bool) or not isinstance(copies, int) or copies < 1:
+            raise ValueError(f"`copies` must be a positive int; found {copies!r}")
+        self.sizes, self.copies = sizes, copies
+        self.weights = nn.ParameterList()
+        self.biases = nn.ParameterList()
+        for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True):
+            bound = n_in**-0.5
+            self.weights.append(
+                nn.Parameter(torch.empty(copies, n_in, n_out).uniform_(-bound, bound))
+            )
+            self.biases.append(nn.Parameter(torch.empty(copies, 1, n_out).uniform_(-bound, bound)))
+        self.activation = activation()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.dim() != 3 or x.shape[0] != self.copies or x.shape[2] != self.sizes[0]:
+            raise ValueError(
+                f"`x` must have shape (copies, n, n_0) = ({self.copies}, n, {self.sizes[0]}); "
+                f"found {tuple(x.shape)}"
+            )
+        last = len(self.weights) - 1
+        for h, (w, b) in enumerate(zip(self.weights, self.biases, strict=True)):
+            x = torch.baddbmm(b, x, w)  # x_s W_s + b_s for every copy s at once
+            if h < last:
+                x = self.activation(x)
+        return x
+
+
 def count_parameters(model: nn.Module, trainable_only: bool = True) -> int:
     """The number of (trainable) scalar parameters of ``model``."""
     return sum(p.numel() for p in model.parameters() if p.requires_grad or not trainable_only)

@@ -1,0 +1,195 @@
+"""Handing in from the notebook (utils.handin), with a stand-in for Colab's front end.
+
+The stand-in replaces ``google.colab``: ``_message.blocking_request('get_ipynb', ...)`` answers
+``{'ipynb': notebook}`` as Colab's front end does, and ``files.download`` records the path.
+The checker really runs (a tiny notebook in a fresh kernel: a few seconds each).
+"""
+
+from __future__ import annotations
+
+import sys
+import types
+import zipfile
+from pathlib import Path
+
+import nbformat
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+from utils import handin
+from utils.notebooks import read_notebook
+
+ROOT = Path(__file__).resolve().parent.parent
+LAB = ROOT / "notebooks" / "07_graded_lab.ipynb"
+
+
+def small_notebook(*sources: str, team='TEAM = ["Ada Lovelace", "Alan Turing"]') -> dict:
+    nb = new_notebook(cells=[new_markdown_cell("# A lab"), new_code_cell(team)])
+    nb.cells += [new_code_cell(s) for s in sources]
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    return nb
+
+
+class FakeColab:
+    """google.colab, _message and files as the kernel sees them in Colab."""
+
+    def __init__(self, monkeypatch, notebook: dict | None):
+        self.requests, self.downloads = [], []
+        google = types.ModuleType("google")
+        colab = types.ModuleType("google.colab")
+        message = types.ModuleType("google.colab._message")
+        files = types.ModuleType("google.colab.files")
+
+        def blocking_request(request_type, request="", timeout_sec=5):
+            self.requests.append((request_type, request, timeout_sec))
+            return None if notebook is None else {"ipynb": nbformat.from_dict(notebook)}
+
+        message.blocking_request = blocking_request
+        files.download = self.downloads.append
+        colab._message, colab.files, google.colab = message, files, colab
+        for name, module in [
+            ("google", google),
+            ("google.colab", colab),
+            ("google.colab._message", message),
+            ("google.colab.files", files),
+        ]:
+            monkeypatch.setitem(sys.modules, name, module)
+        monkeypatch.delenv(handin.NESTED, raising=False)
+
+
+def run_lab_cell(source: str) -> None:
+    """Run a cell of the lab as the notebook does (its names come from its import cell)."""
+    exec(
+        compile(source, "<lab cell>", "exec"),
+        {"check_handin": handin.check_handin, "download_figures": handin.download_figures},
+    )
+
+
+def lab_cells() -> list[str]:
+    return [c.source for c in read_notebook(LAB).cells if c.cell_type == "code"]
+
+
+def test_the_lab_ends_with_the_figures_and_the_check():
+    assert lab_cells()[-2:] == ["_ = download_figures()", "_ = check_handin()"]
+
+
+def test_in_colab_the_lab_cell_checks_the_open_notebook(monkeypatch, capsys):
+    colab = FakeColab(monkeypatch, small_notebook("print('hello')"))
+    run_lab_cell(lab_cells()[-1])
+    out = capsys.readouterr().out
+    assert colab.requests and colab.requests[0][:2] == ("get_ipynb", "")
+    assert "07_graded_lab.ipynb" in out and "✅" in out and "❌" not in out
+    assert "nothing that blocks" in out
+
+
+def test_in_colab_a_blocked_notebook_is_reported_not_raised(monkeypatch, capsys):
+    FakeColab(
+        monkeypatch,
+        small_notebook(
+            "raise ValueError('boom')", team='TEAM = ["Student name 1", "Student name 2"]'
+        ),
+    )
+    assert handin.check_handin() == 1  # no exception: the cell itself does not fail
+    out = capsys.readouterr().out
+    assert "❌" in out and "ValueError: boom" in out and "team not filled in" in out
+    assert "Fix every ❌" in out
+
+
+def test_in_colab_a_silent_front_end_gets_a_message(monkeypatch, capsys):
+    colab = FakeColab(monkeypatch, None)
+    assert handin.check_handin() is None
+    assert colab.requests and "python -m utils.lab check" in capsys.readouterr().out
+
+
+def test_the_checkers_own_run_does_not_check_again(monkeypatch, capsys):
+    colab = FakeColab(monkeypatch, small_notebook())
+    monkeypatch.setenv(handin.NESTED, "1")
+    assert handin.check_handin() is None
+    assert colab.requests == [] and "checker's own run" in capsys.readouterr().out
+
+
+def test_the_checker_inside_the_check_does_not_recurse(monkeypatch, tmp_path, capsys):
+    """The checker's kernel inherits the environment: the notebook's own check cell, run by the
+    checker, must stop at once instead of starting another checker."""
+    monkeypatch.delenv(handin.NESTED, raising=False)
+    nb = small_notebook("from utils.handin import check_handin\n_ = check_handin()")
+    path = tmp_path / "lab.ipynb"
+    nbformat.write(nbformat.from_dict(nb), path)
+    assert handin.check_handin(path) == 0
+    assert "✅" in capsys.readouterr().out
+
+
+def test_outside_colab_headless_prints_what_to_run(monkeypatch, capsys):
+    monkeypatch.delitem(sys.modules, "google.colab", raising=False)
+    monkeypatch.delenv("JPY_SESSION_NAME", raising=False)
+    monkeypatch.delenv(handin.NESTED, raising=False)
+    assert handin.check_handin() is None
+    assert "python -m utils.lab check path/to/07_graded_lab.ipynb" in capsys.readouterr().out
+
+
+def test_outside_colab_jupyter_names_the_saved_file(monkeypatch, tmp_path, capsys):
+    monkeypatch.delitem(sys.modules, "google.colab", raising=False)
+    monkeypatch.delenv(handin.NESTED, raising=False)
+    path = tmp_path / "my lab.ipynb"
+    nbformat.write(nbformat.from_dict(small_notebook(team="TEAM = []")), path)
+    monkeypatch.setenv("JPY_SESSION_NAME", str(path))
+    assert handin.check_handin() == 1
+    out = capsys.readouterr().out
+    assert "Checking the saved file my lab.ipynb" in out and "❌" in out
+
+
+def test_figures_are_zipped_and_downloaded_in_colab(monkeypatch, tmp_path, capsys):
+    colab = FakeColab(monkeypatch, None)
+    monkeypatch.chdir(tmp_path)
+    assert handin.download_figures() is None  # nothing saved yet
+    assert "No figures" in capsys.readouterr().out
+    (tmp_path / "figures").mkdir()
+    (tmp_path / "figures" / "a.png").write_bytes(b"png")
+    (tmp_path / "figures" / "a.pdf").write_bytes(b"pdf")
+    run_lab_cell(lab_cells()[-2])
+    assert colab.downloads == [str(tmp_path / "figures.zip")]
+    with zipfile.ZipFile(tmp_path / "figures.zip") as archive:
+        assert sorted(archive.namelist()) == ["figures/", "figures/a.pdf", "figures/a.png"]
+    assert "2 files zipped into figures.zip" in capsys.readouterr().out
+
+
+def test_the_checkers_run_in_colab_does_not_download(monkeypatch, tmp_path, capsys):
+    """The checker's kernel has no browser: a download would wait for one until the timeout."""
+    colab = FakeColab(monkeypatch, None)
+    monkeypatch.setenv(handin.NESTED, "1")
+    (tmp_path / "figures").mkdir()
+    (tmp_path / "figures" / "a.png").write_bytes(b"png")
+    assert handin.download_figures(tmp_path / "figures") == tmp_path / "figures.zip"
+    assert colab.downloads == [] and "not downloaded" in capsys.readouterr().out
+
+
+def test_outside_colab_the_zip_is_only_written(monkeypatch, tmp_path, capsys):
+    monkeypatch.delitem(sys.modules, "google.colab", raising=False)
+    (tmp_path / "slides").mkdir()
+    (tmp_path / "slides" / "b.png").write_bytes(b"png")
+    archive = handin.download_figures(tmp_path / "slides")
+    assert archive == tmp_path / "slides.zip" and archive.is_file()
+    assert f"It is at {archive}" in capsys.readouterr().out
+
+
+def test_slide_figures_are_about_1920_by_1080(tmp_path):
+    """A figure of the lab's SLIDE size, saved by save_figure (200 dpi, tight bounding box)."""
+    assert 'figsize=SLIDE, layout="constrained"' in "\n".join(lab_cells())
+    import matplotlib.image
+    import matplotlib.pyplot as plt
+
+    from utils.plots import save_figure
+
+    line = next(s for s in "\n".join(lab_cells()).splitlines() if s.startswith("SLIDE = "))
+    slide = eval(line.split("=", 1)[1].split("#")[0])  # noqa: S307 - a tuple literal of the lab
+    fig, ax = plt.subplots(figsize=slide, layout="constrained")  # as the lab's figures
+    ax.plot([50, 5000], [0.1, 0.0], "o-", label="a family")
+    ax.set(xscale="log", xlabel="number of training samples N", ylabel="excess risk", title="t")
+    ax.legend()
+    png = save_figure(fig, "slide", folder=tmp_path)
+    plt.close(fig)
+    height, width = matplotlib.image.imread(png).shape[:2]
+    assert 1850 <= width <= 2000 and 1030 <= height <= 1130, (width, height)

@@ -1,0 +1,128 @@
+"""The instructor's key (utils.course.lab_key) and the lab notebook's promises to students:
+no outcome assertion, no published answers, placeholders the checker recognises."""
+
+from __future__ import annotations
+
+import ast
+import re
+import time
+from pathlib import Path
+
+import pytest
+
+from utils.bayes import describe_parameters, team_distribution
+from utils.course import lab_key
+from utils.notebooks import read_notebook
+
+ROOT = Path(__file__).resolve().parent.parent
+EDITIONS = {
+    "complete": ROOT / "notebooks" / "07_graded_lab.ipynb",
+    "student": ROOT / "notebooks" / "exercises" / "07_graded_lab.ipynb",
+}
+
+
+def code(edition: str) -> list[str]:
+    return [c.source for c in read_notebook(EDITIONS[edition]).cells if c.cell_type == "code"]
+
+
+def markdown(edition: str) -> str:
+    cells = read_notebook(EDITIONS[edition]).cells
+    return "\n\n".join(c.source for c in cells if c.cell_type == "markdown")
+
+
+def test_key_prints_the_teams_numbers(capsys):
+    team = ["Grace Hopper", "Edsger Dijkstra"]
+    start = time.monotonic()
+    assert lab_key.main(team) == 0
+    seconds = time.monotonic() - start
+    out = capsys.readouterr().out
+    assert describe_parameters(team_distribution(team)) in out
+    assert re.search(r"Bayes risk R\*\s+0\.\d{4} ± 0\.\d{4}", out)
+    assert re.search(r"best line's risk\s+0\.\d{4} ± 0\.\d{4}", out)
+    assert re.search(r"surrogate gap of lines\s+-?0\.\d{4} ± 0\.\d{4}", out)
+    for family in lab_key.FAMILIES:
+        medians = rf"\s*{re.escape(family)}(\s+-?0\.\d{{4}}){{{len(lab_key.SAMPLE_SIZES)}}}"
+        assert any(re.fullmatch(medians, line) for line in out.splitlines()), family
+    assert max(len(line) for line in out.splitlines()) <= 100
+    lowest = float(re.search(r"the lowest excess risk is (-?\d+\.\d+)", out).group(1))
+    assert lowest > -2  # the true excess risk is ≥ 0: no paired estimate clearly below it
+    assert seconds < 240  # about 20 s of CPU; the shared test machine is often loaded
+
+
+def test_key_refuses_no_names(capsys):
+    assert lab_key.main(["", "  "]) == 2
+    assert "error: `team` must hold at least one name" in capsys.readouterr().out
+
+
+def test_key_uses_the_notebooks_settings():
+    """The key reproduces the complete edition's numbers only with the same settings."""
+    source = "\n".join(code("complete"))
+    assert f"SEED = {lab_key.SEED}\n" in source
+    assert f"SAMPLE_SIZES = {lab_key.SAMPLE_SIZES}\n" in source
+    assert "SEEDS = [SEED + 10 + s for s in range(5)]" in source
+    assert lab_key.SEEDS == [lab_key.SEED + 10 + s for s in range(5)]
+    assert f"STEPS, LR = {lab_key.STEPS}, {lab_key.LR}\n" in source
+    for family, (sizes, quadratic) in lab_key.FAMILIES.items():
+        features = "quadratic_features" if quadratic else "lambda x: x"
+        assert f'"{family}": ({sizes}, {features}),' in source
+    for call in [
+        "source.bayes_risk(n_mc=400_000, generator=SEED + 1)",
+        "source.sample(100_000, generator=SEED + 2)",
+        "source.sample(40_000, generator=SEED + 3)",
+        "source.sample(200_000, generator=SEED + 4)",
+    ]:
+        assert call in source
+
+
+@pytest.mark.parametrize("edition", EDITIONS)
+def test_no_outcome_assertion(edition):
+    """Outcomes go through expect(): it prints for students and fails only in the course's
+    own runs (DLB_STRICT=1)."""
+    asserts = []
+    for source in code(edition):
+        tree = ast.parse(
+            "\n".join(ln for ln in source.splitlines() if not ln.startswith(("!", "%")))
+        )
+        asserts += [ast.unparse(node) for node in ast.walk(tree) if isinstance(node, ast.Assert)]
+    assert asserts == []
+    assert sum(s.count("expect(") for s in code(edition)) >= 10
+
+
+@pytest.mark.parametrize("edition", EDITIONS)
+def test_no_published_answers_and_recognisable_placeholders(edition):
+    text = markdown(edition)
+    assert "BEGIN SOLUTION" not in text and "END SOLUTION" not in text
+    for question in ["**Q1.**", "**Q2.**", "**Q3.**", "**Q4.**"]:
+        after = text.split(question, 1)[1]
+        segment = re.split(r"\*\*Q\d|^## ", after, maxsplit=1, flags=re.M)[0]
+        assert segment.strip().endswith("*Your answer here.*"), question
+    for field in [
+        "**Question.**",
+        "**Hypothesis**",
+        "**Experiment**",
+        "**Result with",
+        "**Conclusion**",
+    ]:
+        paragraph = text.split(field, 1)[1].split("\n\n", 1)[0]
+        assert paragraph.endswith("*Your answer here.*"), field
+    assert re.search(
+        r'^TEAM = \["Student name 1", "Student name 2", "Student name 3"\]$',
+        "\n".join(code(edition)),
+        re.M,
+    )
+
+
+def test_part_b_menu_and_rubric():
+    text = markdown("complete")
+    part_b = text.split("## 4. Part B", 1)[1].split("## 5.", 1)[0]
+    assert len(re.findall(r"^\d\. \*\*", part_b, re.M)) >= 4
+    rubric = text.split("## 5. How the lab is graded", 1)[1].split("## 6.", 1)[0]
+    for row, weight in [
+        ("Video", "80 %"),
+        ("introduction", "10 %"),
+        ("theoretical analysis", "35 %"),
+        ("your program", "35 %"),
+        ("results", "20 %"),
+        ("Notebook", "20 %"),
+    ]:
+        assert re.search(rf"\| \**{row}\** \| \**{weight}\** \|", rubric), row
