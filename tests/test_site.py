@@ -71,6 +71,30 @@ def test_plan_shows_the_student_edition_of_the_graded_lab_only():
     assert len(PAGES) == len(series_notebooks(ROOT))
 
 
+def _tiny_repo(root: Path, exercise_source: str) -> Path:
+    """A repository with one graded lab, whose student edition holds ``exercise_source``."""
+    (root / "notebooks" / "exercises").mkdir(parents=True)
+    (root / "course.json").write_text('{"repo": "o/n", "ref": "main"}', encoding="utf-8")
+    for folder, code in (("notebooks", "x = 1"), ("notebooks/exercises", exercise_source)):
+        nb = nbformat.v4.new_notebook()
+        nb.cells = [
+            nbformat.v4.new_markdown_cell("# 00 · Graded lab: a test\n\n*One line.*"),
+            nbformat.v4.new_code_cell(code),
+        ]
+        nbformat.write(nb, root / folder / "00_graded_lab.ipynb")
+    return root
+
+
+def test_plan_refuses_a_student_edition_that_holds_solutions(tmp_path):
+    good = site.plan(_tiny_repo(tmp_path / "good", "x = 1"))
+    assert [(p.relpath, p.student, p.summary) for p in good] == [
+        ("notebooks/exercises/00_graded_lab.ipynb", True, "One line.")
+    ]
+    leaked = _tiny_repo(tmp_path / "bad", "def f():\n    # BEGIN SOLUTION\n    return 1")
+    with pytest.raises(site.SiteError, match="solution block.*python -m utils.release"):
+        site.plan(leaked)
+
+
 def test_rewrite_links_points_notebooks_at_pages_and_files_at_github():
     body = (
         '<a href="02_bayes_decision_rule.ipynb#Summary">02</a>'

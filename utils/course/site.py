@@ -15,7 +15,7 @@ each slider stays. Nothing on a page loads anything from the network.
 
 Tool choice. nbconvert's HTML exporter renders the cells (it is the Jupyter project's own
 renderer: it follows the notebook format, its output types and its markdown-with-maths rules as
-they evolve) and nbclient executes them, asynchronously, several kernels at once (``--jobs``);
+they evolve) and nbclient executes them, several kernels at once (``--jobs``, default 2);
 both are pure Python and already needed by the test suite. Around them this module adds only a
 page layout, a stylesheet and a generated index: a few hundred lines that build offline in one
 step. Sphinx with myst-nb and a book theme would also work offline, but brings a documentation
@@ -34,9 +34,9 @@ Executing on a machine without network: the digits notebook uses scikit-learn's 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import html
 import json
+import multiprocessing
 import os
 import posixpath
 import re
@@ -45,6 +45,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -149,6 +150,11 @@ def plan(root: Path | None = None) -> list[Page]:
                 raise SiteError(
                     f"{exercises} is missing: the site shows the graded lab's student edition; "
                     "build it with `python -m utils.release`"
+                )
+            if any("BEGIN SOLUTION" in cell.source for cell in read_notebook(source).cells):
+                raise SiteError(
+                    f"{exercises} still holds a solution block (BEGIN SOLUTION): the site never "
+                    "shows the graded lab's solutions; rebuild it with `python -m utils.release`"
                 )
             colab = (("Exercises", _colab_url(repo, ref, exercises)),)
         else:
@@ -261,67 +267,112 @@ def kernel_env(jobs: int) -> dict[str, str]:
     return env
 
 
-async def _execute_one(
-    page: Page, semaphore: asyncio.Semaphore, env: dict[str, str], cell_timeout: int
-) -> Built:
+def _poll_in_slices(channel, step: float = 1.0) -> None:
+    """Make ``channel.get_msg(timeout)`` wait in slices of ``step`` seconds.
+
+    Under load, an asyncio wake-up for a message can be missed (ZeroMQ signals edges): the wait
+    then lasts its whole timeout, the cell's 300 s, before the message already there is read.
+    We saw a widget cell take exactly 300.0 s that way. Each new slice checks the socket first,
+    so a missed wake-up costs at most ``step``.
+    """
+    from queue import Empty
+
+    whole = channel.get_msg
+
+    async def get_msg(timeout: float | None = None, **kwargs):
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            left = step if deadline is None else max(0.0, min(step, deadline - time.monotonic()))
+            try:
+                return await whole(timeout=left, **kwargs)
+            except Empty:
+                if deadline is not None and time.monotonic() >= deadline:
+                    raise
+
+    channel.get_msg = get_msg
+
+
+def _sliced_poll_client():
     from nbclient import NotebookClient
+
+    class SlicedPollClient(NotebookClient):
+        """nbclient's client, reading the kernel's replies with `_poll_in_slices`."""
+
+        async def async_start_new_kernel_client(self):
+            kc = await super().async_start_new_kernel_client()
+            _poll_in_slices(kc.shell_channel)
+            _poll_in_slices(kc.iopub_channel)
+            return kc
+
+    return SlicedPollClient
+
+
+def _execute_one(page: Page, env: dict[str, str], cell_timeout: int) -> tuple[str, float, str]:
+    """Execute one notebook (in a worker process); return it as JSON, its time, its slowest cell."""
     from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
-    async with semaphore:
-        nb = read_notebook(page.source)
-        started: dict[int, float] = {}
-        slowest = (0.0, 0)
+    nb = read_notebook(page.source)
+    started: dict[int, float] = {}
+    slowest = (0.0, 0)
 
-        def on_start(cell, cell_index):
-            started[cell_index] = time.perf_counter()
+    def on_start(cell, cell_index):
+        started[cell_index] = time.perf_counter()
 
-        def on_done(cell, cell_index, execute_reply):
-            nonlocal slowest
-            slowest = max(slowest, (time.perf_counter() - started[cell_index], cell_index + 1))
+    def on_done(cell, cell_index, execute_reply):
+        nonlocal slowest
+        slowest = max(slowest, (time.perf_counter() - started[cell_index], cell_index + 1))
 
-        client = NotebookClient(
-            nb,
-            timeout=cell_timeout,
-            kernel_name="python3",
-            allow_errors=page.student,  # the student edition stops where a task is not done
-            # Figures at twice the pixels, shown at their size: sharp on high-density screens.
-            extra_arguments=["--InlineBackend.figure_formats=retina"],
-            resources={"metadata": {"path": str(page.source.parent)}},
-            on_cell_start=on_start,
-            on_cell_executed=on_done,
-        )
-        start = time.perf_counter()
-        try:
-            await client.async_execute(env=env)
-        except CellExecutionError as exc:
-            raise SiteError(f"{page.relpath}: a cell failed while executing:\n{exc}") from exc
-        except (CellTimeoutError, DeadKernelError) as exc:
-            raise SiteError(f"{page.relpath}: {type(exc).__name__}: {exc}") from exc
-        seconds = time.perf_counter() - start
-        print(
-            f"  executed {page.relpath} in {seconds:.1f} s "
-            f"(slowest: cell {slowest[1]}, {slowest[0]:.1f} s)",
-            flush=True,
-        )
-        return Built(page, nb, seconds)
+    client = _sliced_poll_client()(
+        nb,
+        timeout=cell_timeout,
+        kernel_name="python3",
+        allow_errors=page.student,  # the student edition stops where a task is not done
+        # Figures at twice the pixels, shown at their size: sharp on high-density screens.
+        extra_arguments=["--InlineBackend.figure_formats=retina"],
+        resources={"metadata": {"path": str(page.source.parent)}},
+        on_cell_start=on_start,
+        on_cell_executed=on_done,
+    )
+    start = time.perf_counter()
+    try:
+        client.execute(env=env)
+    except CellExecutionError as exc:
+        raise SiteError(f"{page.relpath}: a cell failed while executing:\n{exc}") from None
+    except (CellTimeoutError, DeadKernelError) as exc:
+        raise SiteError(f"{page.relpath}: {type(exc).__name__}: {exc}") from None
+    seconds = time.perf_counter() - start
+    return nbformat.writes(nb), seconds, f"cell {slowest[1]}, {slowest[0]:.1f} s"
 
 
-def execute(pages: Sequence[Page], jobs: int = 2, cell_timeout: int = DEFAULT_CELL_TIMEOUT):
-    """Execute every page's notebook, ``jobs`` kernels at a time; return them in order."""
+def execute(
+    pages: Sequence[Page], jobs: int = 2, cell_timeout: int = DEFAULT_CELL_TIMEOUT
+) -> list[Built]:
+    """Execute every page's notebook, ``jobs`` at a time, each from its own worker process.
 
-    async def run_all() -> list[Built | BaseException]:
-        semaphore = asyncio.Semaphore(jobs)
-        env = kernel_env(jobs)
-        tasks = [_execute_one(page, semaphore, env, cell_timeout) for page in pages]
-        return await asyncio.gather(*tasks, return_exceptions=True)
-
-    results = asyncio.run(run_all())
-    failures = [r for r in results if isinstance(r, BaseException)]
+    A worker process per notebook keeps the kernels' clients apart (nbclient's clients sharing
+    one event loop have been seen to stall a widget cell until the cell's timeout).
+    """
+    env = kernel_env(jobs)
+    context = multiprocessing.get_context("spawn")  # no fork of a process that holds threads
+    results: dict[int, Built] = {}
+    failures: list[str] = []
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+        futures = {
+            pool.submit(_execute_one, page, env, cell_timeout): i for i, page in enumerate(pages)
+        }
+        for future in as_completed(futures):
+            page = pages[futures[future]]
+            try:
+                text, seconds, slowest = future.result()
+            except SiteError as exc:
+                failures.append(str(exc))
+                continue
+            nb = nbformat.reads(text, as_version=4)
+            results[futures[future]] = Built(page, nb, seconds)
+            print(f"  executed {page.relpath} in {seconds:.1f} s (slowest: {slowest})", flush=True)
     if failures:
-        if not all(isinstance(f, SiteError) for f in failures):
-            raise next(f for f in failures if not isinstance(f, SiteError))
-        raise SiteError("\n\n".join(str(f) for f in failures))
-    return results
+        raise SiteError("\n\n".join(failures))
+    return [results[i] for i in range(len(pages))]
 
 
 def image_outputs(nb: nbformat.NotebookNode) -> int:
@@ -574,11 +625,13 @@ def build(
     if jobs < 1:
         raise SiteError(f"--jobs must be at least 1; found {jobs}")
     root = root or repo_root()
-    out = Path(out).resolve()
-    if out == root.resolve() or out in root.resolve().parents:
-        raise SiteError(f"--out must be a new folder, not the repository or above it; found {out}")
-    if (out / "notebooks").resolve() == (root / "notebooks").resolve():
-        raise SiteError("--out must not be the repository")
+    out, top = Path(out).resolve(), root.resolve()
+    protected = [top / name for name in ("notebooks", "utils", "tests", ".git")]
+    if out == top or out in top.parents or any(out == d or d in out.parents for d in protected):
+        raise SiteError(
+            f"--out must be a folder of its own (e.g. _site), not the repository, a folder above "
+            f"it, or inside notebooks/, utils/ or tests/; found {out}"
+        )
     package = find_mathjax(mathjax)  # before the long part: fail fast
     pages = plan(root)
     start = time.perf_counter()
@@ -611,7 +664,7 @@ def main(argv: Iterable[str] | None = None) -> int:
             print(f"MathJax {MATHJAX_VERSION} is in {install_mathjax()}")
             return 0
         site = build(args.out, jobs=args.jobs, mathjax=args.mathjax, cell_timeout=args.cell_timeout)
-    except SiteError as exc:
+    except (SiteError, ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(f"Wrote {len(site.pages) + 1} pages to {site.out} in {site.seconds:.0f} s")
