@@ -113,6 +113,22 @@ def test_rewrite_links_points_notebooks_at_pages_and_files_at_github():
     assert 'src="assets/colab-badge.svg"' in out
 
 
+def test_copy_local_images_brings_repository_images_into_the_site(tmp_path):
+    root, out = tmp_path / "repo", tmp_path / "out"
+    (root / "notebooks" / "figures").mkdir(parents=True)
+    (root / "notebooks" / "figures" / "x.png").write_bytes(b"png")
+    body = (
+        '<img alt="x" src="figures/x.png"/><img src="figures/missing.png">'
+        '<img src="data:image/png;base64,AA=="><img src="../../outside.png">'
+    )
+    out_body = site.copy_local_images(body, root / "notebooks", root, out)
+    assert '<img alt="x" src="files/notebooks/figures/x.png"/>' in out_body
+    assert (out / "files" / "notebooks" / "figures" / "x.png").read_bytes() == b"png"
+    assert 'src="figures/missing.png"' in out_body  # left as it was: the browser test catches it
+    assert 'src="data:image/png;base64,AA=="' in out_body
+    assert 'src="../../outside.png"' in out_body
+
+
 def _widget_notebook() -> site.Built:
     """An executed notebook with an interact widget, a progress bar and a failing cell."""
     state = {

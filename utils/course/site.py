@@ -48,6 +48,7 @@ from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import unquote
 
 import jinja2
 import nbformat
@@ -521,6 +522,32 @@ def rewrite_links(
     return body.replace(BADGE_IMAGE, "assets/colab-badge.svg")
 
 
+_IMG_SRC = re.compile(r'(<img\b[^>]*?\bsrc=")([^"]*)(")')
+
+
+def copy_local_images(body: str, notebook_dir: Path, root: Path, out: Path) -> str:
+    """Copy the repository's images that markdown shows (``![](figures/x.png)``) into the site.
+
+    They go to ``out/files/`` under their path in the repository; ``src`` follows them.
+    """
+    top = root.resolve()
+
+    def replace(match: re.Match) -> str:
+        src = html.unescape(match.group(2))
+        if not src or _SCHEME.match(src) or src.startswith(("//", "#")):
+            return match.group(0)
+        path = (notebook_dir / unquote(src.split("#")[0].split("?")[0])).resolve()
+        if not path.is_file() or top not in path.parents:
+            return match.group(0)
+        relative = path.relative_to(top).as_posix()
+        target = out / "files" / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(path, target)
+        return match.group(1) + html.escape(f"files/{relative}") + match.group(3)
+
+    return _IMG_SRC.sub(replace, body)
+
+
 def headings(body: str) -> list[tuple[str, str]]:
     """The page's sections (``<h2>``): (id, HTML of the title) for the sidebar."""
     return [(anchor, title.strip()) for anchor, title in _H2.findall(body)]
@@ -554,8 +581,9 @@ def render(site: Site, root: Path, mathjax: Path) -> None:
     repo, ref = course["repo"], course["ref"]
     out = site.out
     assets = out / "assets"
-    if assets.exists():
-        shutil.rmtree(assets)
+    for stale in (assets, out / "files"):
+        if stale.exists():
+            shutil.rmtree(stale)
     assets.mkdir(parents=True)
     for name in ("site.css", "colab-badge.svg", "favicon.svg"):
         shutil.copy2(ASSETS / name, assets / name)
@@ -579,6 +607,7 @@ def render(site: Site, root: Path, mathjax: Path) -> None:
     for i, built in enumerate(site.pages):
         body, _ = exporter.from_notebook_node(for_readers(built))
         body = rewrite_links(body, built.page.relpath, by_name, repo, ref)
+        body = copy_local_images(body, built.page.source.parent, root, out)
         html_text = env.get_template("page.html.j2").render(
             **common,
             page=built.page,
