@@ -77,6 +77,7 @@ WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 IMAGE_TYPES = ("image/png", "image/jpeg", "image/svg+xml", "image/gif")
 DEFAULT_CELL_TIMEOUT = 300
+GENERATOR = '<meta name="generator" content="utils.site">'  # marks the pages a build wrote
 
 
 class SiteError(RuntimeError):
@@ -584,6 +585,9 @@ def render(site: Site, root: Path, mathjax: Path) -> None:
     for stale in (assets, out / "files"):
         if stale.exists():
             shutil.rmtree(stale)
+    for old_page in out.glob("*.html"):  # pages of an earlier build (a renamed notebook)
+        if GENERATOR in old_page.read_text(encoding="utf-8", errors="replace")[:2000]:
+            old_page.unlink()
     assets.mkdir(parents=True)
     for name in ("site.css", "colab-badge.svg", "favicon.svg"):
         shutil.copy2(ASSETS / name, assets / name)
@@ -603,6 +607,7 @@ def render(site: Site, root: Path, mathjax: Path) -> None:
         "repo_url": f"https://github.com/{repo}",
         "pages": pages,
         "site_title": _site_title(root),
+        "generator": GENERATOR,
     }
     for i, built in enumerate(site.pages):
         body, _ = exporter.from_notebook_node(for_readers(built))
