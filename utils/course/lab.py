@@ -1,39 +1,44 @@
-"""Check a notebook before handing it in, the way "Restart and run all" on Colab would.
+"""Check a notebook before handing it in, or a class's submissions, the way "Restart and run all"
+on Colab would, each in a sandbox.
 
 Usage::
 
     python -m utils.lab check 07_graded_lab.ipynb             # one or more notebooks
     python -m utils.lab check submissions/ --csv summary.csv  # every *.ipynb in a folder
+    python -m utils.lab check submissions/ --jobs 8 --shard 2/10 --csv part2.csv
+    python -m utils.lab merge part*.csv > summary.csv         # join the slices' CSVs
     python -m utils.lab check notebooks/exercises/03_*.ipynb --no-team  # a practice notebook
+    python -m utils.lab key "Name One" "Name Two"             # a team's expected numbers
 
-Options: ``--cell-timeout S`` and ``--total-timeout S`` (time limits), ``--no-run`` (only read
-the files: fast), ``--no-team`` (no team cell expected), ``--max-size-mb MB``, ``--kernel NAME``.
+Options of ``check``: ``--cell-timeout S`` and ``--total-timeout S`` (time limits),
+``--no-run`` (only read the files: fast), ``--no-team`` (no team cell expected),
+``--max-size-mb MB``, ``--kernel NAME``, ``--jobs N`` (notebooks checked at once; default: the
+number of cores), ``--shard I/N`` (check only the I-th of N slices of the sorted file list: every
+N-th file from the I-th on), ``--memory-mb``, ``--no-sandbox``.
 
-Each notebook runs in a fresh python3 kernel, in a fresh temporary folder outside the repository
-that holds only the notebook and a copy of ``utils/`` (what the setup cell fetches on Colab), with
-a time limit per cell (``--cell-timeout``, 300 s) and in all (``--total-timeout``, 1800 s); a cell
-that runs past its limit is stopped and the kernel killed. Matplotlib draws inline, as in Jupyter;
-``input()`` raises instead of waiting. The submitted file itself is never modified.
-
-Cells are numbered from 1 and count markdown cells too (cell 1 is the title, cell 2 the setup).
+Each notebook runs in a sandbox (`utils.course.sandbox`: bubblewrap; read-only files, no network,
+its own processes, limits on memory, processes, CPU time, file size and output), in a fresh
+folder that holds only the notebook and a read-only copy of ``utils/``. Without bubblewrap a
+single notebook still runs, with a "not sandboxed" warning; a folder is refused unless
+``--no-sandbox`` is given. Cells are numbered from 1 and count markdown cells too.
 
 What blocks submission (exit status 1):
 
-- the file cannot be read as a notebook (missing, not JSON, not a notebook, no cells);
+- the file cannot be read as a notebook (missing, not a regular file, too large, not JSON, not a
+  notebook, no cells);
 - an error while running: the first one, with its cell, the cell's first line, the exception's
   name and message (a cell or the whole run past its time limit counts as an error);
-- exercises not implemented: a code cell that still holds ``raise NotImplementedError`` (the
-  student edition's stub; ``raise NotImplementedError("Exercise NAME: ...")`` gives the name), or
-  a check that printed ``⏳ NAME: not implemented yet`` during the run;
-- the team not filled in (see below);
-- an absolute local path in a cell (``/home/…``, ``/Users/…``, ``~/…``, ``C:\\…``).
+- exercises not implemented or failing, **as re-checked by the checker** from the notebook's
+  source in a fresh sandboxed process (what the notebook printed does not count), and saved
+  outputs that claim a pass the re-check does not confirm;
+- the team not filled in, or a team of other than 2–3 names (see below);
+- in the graded lab (with a team cell), "*Your answer here*" left in a markdown cell;
+- an absolute local path in a string of a code cell (``/home/…``, ``/Users/…``, ``~/…``, ``C:\\…``).
 
-What only warns (exit status 0): leftover ``TODO``, ``YOUR CODE HERE`` or ``Your answer here``;
-paths that leave the notebook's folder (``../``) or read Google Drive (``/content/drive``);
-code cells without outputs in the file as handed in (not run before saving); saved outputs
-that show an error; a team of other than 2–3 names; a file larger than ``--max-size-mb``.
-A file the notebook reads but that is not there on Colab shows up as the run's first error
-(``FileNotFoundError``), since only the notebook and ``utils/`` are in the folder.
+What only warns (exit status 0): leftover ``TODO`` or ``YOUR CODE HERE``; paths that leave the
+notebook's folder (``../``) or read Google Drive (``/content/drive``); code cells without outputs
+in the file as handed in; saved outputs that show an error; a file larger than ``--max-size-mb``;
+a setup cell whose ``REF`` differs from ``course.json``'s; a run that was not sandboxed.
 
 The team cell
 -------------
@@ -51,440 +56,76 @@ not a list of strings, when it holds no name, or when an entry still reads like 
 from __future__ import annotations
 
 import argparse
-import ast
-import csv
+import importlib
 import json
-import math
 import os
-import re
-import shutil
-import subprocess
 import sys
-import tempfile
+import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
-import nbformat
+from utils.course import judging, reading, running, sandbox
+from utils.course.judging import NOT_IMPLEMENTED_VERDICT, TEAM_SIZE  # noqa: F401 - public
+from utils.course.report import (  # noqa: F401 - the checker's public names
+    ABSOLUTE_PATH,
+    BLOCKING_KINDS,
+    CSV_COLUMNS,
+    ERROR,
+    EXERCISE_FAILED,
+    FORGED,
+    LEFTOVER,
+    NO_OUTPUTS,
+    NOT_IMPLEMENTED,
+    OUTSIDE_PATH,
+    REF_KIND,
+    SANDBOX,
+    SAVED_ERROR,
+    SIZE,
+    TEAM,
+    TEAM_SIZE_KIND,
+    TIMEOUT,
+    UNANSWERED,
+    UNREADABLE,
+    Problem,
+    Report,
+    clean,
+    csv_row,
+    format_report,
+    merge_csv,
+    path_text,
+    write_csv,
+)
+from utils.course.sandbox import Limits
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-UTILS_DIR = REPO_ROOT / "utils"
-
+REPO_ROOT = Path(__file__).resolve().parents[2]
 CELL_TIMEOUT_S = 300
 TOTAL_TIMEOUT_S = 1800
+EXERCISE_TIMEOUT_S = 300
 MAX_SIZE_MB = 10.0
-TEAM_SIZE = (2, 3)
-SLOWEST_SHOWN = 3
-MAX_OUTPUT_CHARS = 2_000_000
-
-# Problem kinds. Blocking ones stop a submission; the others are warnings.
-UNREADABLE, ERROR, TIMEOUT = "unreadable", "error", "timeout"
-NOT_IMPLEMENTED, TEAM, ABSOLUTE_PATH = "not-implemented", "team", "absolute-path"
-LEFTOVER, OUTSIDE_PATH, NO_OUTPUTS = "leftover", "outside-path", "no-outputs"
-SAVED_ERROR, TEAM_SIZE_KIND, SIZE = "saved-error", "team-size", "size"
-BLOCKING_KINDS = {UNREADABLE, ERROR, TIMEOUT, NOT_IMPLEMENTED, TEAM, ABSOLUTE_PATH}
-
-STUB = re.compile(r"^\s*raise\s+NotImplementedError\b(?:\(\s*[\"'](?:Exercise\s+)?([\w.]+))?", re.M)
-NOT_IMPLEMENTED_VERDICT = re.compile(r"⏳ ([\w.]+): not implemented yet")
-LEFTOVERS = {
-    "YOUR CODE HERE": re.compile(r"YOUR CODE HERE"),
-    "TODO": re.compile(r"\bTODO\b"),
-    "Your answer here": re.compile(r"Your answer here", re.I),
-}
-ABSOLUTE = re.compile(
-    r"(?<![\w.~/-])(?:/home/|/Users/|~/)[^\s'\"`)]*"  # Linux and macOS home folders
-    r"|(?<![\w])[A-Za-z]:\\{1,2}[^\s'\"`)]*"  # C:\Users\... (also written C:\\Users)
-    r"|(?<![\w/])[A-Za-z]:/[^/\s'\"`)][^\s'\"`)]*"  # C:/Users/... (not https://)
-)
-OUTSIDE = re.compile(r"[\"'](?:\.\./|\.\.\\)[^\"']*|/content/drive[^\s'\"`)]*")
-PLACEHOLDER = re.compile(
-    r"^\s*$|student|your name|^name\s*\d*$|first\s*(name)?\s*last|^\W+$|\btodo\b|\.\.\.|…", re.I
-)
-HINTS = {
-    "FileNotFoundError": "the file is not there on Colab, where only the notebook and utils/ are",
-    "ModuleNotFoundError": "Colab lacks this package: install it in the notebook (!pip install …)",
-    "NotImplementedError": "an exercise still raises its stub: complete it",
-    "StdinNotImplementedError": "input() cannot be used: set the value in the code instead",
-}
 
 
-@dataclass
-class Problem:
-    """One finding; ``cell`` is 1-based and counts every cell (None: the whole notebook)."""
-
-    kind: str
-    message: str
-    cell: int | None = None
-
-    @property
-    def blocking(self) -> bool:
-        return self.kind in BLOCKING_KINDS
-
-
-@dataclass
-class Report:
-    """Everything the checker found about one notebook."""
-
-    path: Path
-    problems: list[Problem] = field(default_factory=list)
-    ran: bool = False
-    runtime_s: float | None = None
-    cell_times: list[tuple[int, str, float]] = field(default_factory=list)  # cell, line, seconds
-    team: list[str] = field(default_factory=list)
-    team_checked: bool = False
-    not_implemented: list[str] = field(default_factory=list)
-    size_bytes: int | None = None
-
-    def kinds(self, blocking: bool) -> set[str]:
-        return {p.kind for p in self.problems if p.blocking == blocking}
-
-    @property
-    def status(self) -> str:
-        if any(p.kind == UNREADABLE for p in self.problems):
-            return "unreadable"
-        if self.kinds(blocking=True):
-            return "blocked"
-        return "warnings" if self.problems else "ok"
-
-    @property
-    def blocked(self) -> bool:
-        return self.status in ("unreadable", "blocked")
-
-    @property
-    def first_error(self) -> Problem | None:
-        return next((p for p in self.problems if p.kind in (ERROR, TIMEOUT)), None)
-
-    @property
-    def slowest(self) -> list[tuple[int, str, float]]:
-        timed = [t for t in self.cell_times if t[2] >= 0.05]
-        return sorted(timed, key=lambda t: -t[2])[:SLOWEST_SHOWN]
-
-
-def first_line(source: str, limit: int = 60) -> str:
-    """The cell's first non-blank line, cut to ``limit`` characters."""
-    line = next((s.strip() for s in source.splitlines() if s.strip()), "")
-    return line if len(line) <= limit else line[: limit - 1] + "…"
-
-
-def _cells_list(numbers: Sequence[int]) -> str:
-    return ", ".join(str(n) for n in numbers)
-
-
-# --------------------------------------------------------------------------- reading the file
-
-
-def read_notebook(path: Path) -> tuple[nbformat.NotebookNode | None, str | None]:
-    """The notebook, or None and a one-line reason why ``path`` is not a usable notebook."""
-    if not path.exists():
-        return None, f"no such file: {path}"
-    if path.is_dir():
-        return None, f"{path} is a folder, not a notebook"
+def course_ref() -> str | None:
     try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        return None, f"{path.name} is not a notebook: not a text file (binary content)"
-    except OSError as exc:
-        return None, f"cannot read {path.name}: {exc.strerror or exc}"
-    if not text.strip():
-        return None, f"{path.name} is empty (0 bytes of content): save the notebook again"
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        return None, (
-            f"{path.name} is not valid notebook JSON (line {exc.lineno}, column {exc.colno}: "
-            f"{exc.msg}); download it again with File > Download > Download .ipynb"
-        )
-    if not isinstance(data, dict) or "cells" not in data or "nbformat" not in data:
-        return None, f"{path.name} is JSON but not a Jupyter notebook (no 'cells' or 'nbformat')"
-    try:
-        nb = nbformat.reads(text, as_version=4)
-        nbformat.validate(nb)
-    except Exception as exc:  # noqa: BLE001 - any schema problem is a one-line verdict
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        return None, f"{path.name} is not a valid notebook: {reason[:160]}"
-    if not nb.cells or not any(c.source.strip() for c in nb.cells):
-        return None, f"{path.name} is an empty notebook: it has no cells with content"
-    return nb, None
+        return json.loads((REPO_ROOT / "course.json").read_text(encoding="utf-8")).get("ref")
+    except (OSError, ValueError):
+        return None
 
 
-# --------------------------------------------------------------------------- static checks
+def known_checks() -> set[str]:
+    """The names of the exercise checks in ``utils.checks`` (read from the source: no torch)."""
+    import ast
 
-
-def find_team(nb: nbformat.NotebookNode) -> tuple[int | None, list | None]:
-    """The team cell's number and ``TEAM``'s value (None when missing or not a literal)."""
-    for number, cell in enumerate(nb.cells, start=1):
-        if cell.cell_type != "code" or "TEAM" not in cell.source:
-            continue
-        try:
-            tree = ast.parse(_as_python(cell.source))
-        except SyntaxError:
-            continue
-        for node in tree.body:
-            if isinstance(node, ast.Assign) and any(
-                isinstance(t, ast.Name) and t.id == "TEAM" for t in node.targets
-            ):
-                try:
-                    value = ast.literal_eval(node.value)
-                except ValueError:
-                    return number, None
-                return number, value if isinstance(value, list | tuple) else None
-    return None, None
-
-
-def _as_python(source: str) -> str:
-    """Cell source with IPython syntax (``%magic``, ``!shell``) turned into plain Python."""
-    from IPython.core.inputtransformer2 import TransformerManager
-
-    return TransformerManager().transform_cell(source)
-
-
-def check_team(nb: nbformat.NotebookNode, report: Report) -> None:
-    number, team = find_team(nb)
-    if number is None:
-        report.problems.append(
-            Problem(TEAM, 'no team cell: add a code cell `TEAM = ["Name 1", "Name 2"]`')
-        )
-        return
-    if team is None or not all(isinstance(name, str) for name in team):
-        report.problems.append(
-            Problem(TEAM, f"cell {number}: TEAM must be a list of names in quotes", number)
-        )
-        return
-    names = [name.strip() for name in team]
-    placeholders = [name for name in names if PLACEHOLDER.search(name)]
-    report.team = [name for name in names if name not in placeholders]
-    if placeholders:
-        shown = ", ".join(repr(n) for n in placeholders)
-        report.problems.append(
-            Problem(TEAM, f"cell {number}: team not filled in: replace or delete {shown}", number)
-        )
-    elif not report.team:
-        report.problems.append(
-            Problem(TEAM, f"cell {number}: team not filled in: TEAM holds no name", number)
-        )
-    elif not TEAM_SIZE[0] <= len(report.team) <= TEAM_SIZE[1]:
-        report.problems.append(
-            Problem(
-                TEAM_SIZE_KIND,
-                f"team of {len(report.team)}; a team has {TEAM_SIZE[0]}–{TEAM_SIZE[1]} members",
-                number,
-            )
-        )
-
-
-def check_sources(nb: nbformat.NotebookNode, report: Report) -> None:
-    """Stubs, leftovers, local paths, missing and erroneous saved outputs."""
-    leftovers: dict[str, list[int]] = {marker: [] for marker in LEFTOVERS}
-    unrun, saved_errors = [], []
-    for number, cell in enumerate(nb.cells, start=1):
-        source = cell.source
-        for marker, pattern in LEFTOVERS.items():
-            if pattern.search(source):
-                leftovers[marker].append(number)
-        for match in ABSOLUTE.finditer(source):
-            report.problems.append(
-                Problem(
-                    ABSOLUTE_PATH,
-                    f"cell {number}: absolute local path {match.group(0)!r}: it exists only on "
-                    "your computer; "
-                    "use a path relative to the notebook",
-                    number,
-                )
-            )
-        for match in OUTSIDE.finditer(source):
-            path = match.group(0).strip("\"'")
-            report.problems.append(
-                Problem(
-                    OUTSIDE_PATH, f"cell {number}: path {path!r} will not exist on Colab", number
-                )
-            )
-        if cell.cell_type != "code":
-            continue
-        for match in STUB.finditer(source):
-            _add_not_implemented(report, match.group(1) or f"cell {number}")
-        if source.strip() and cell.get("execution_count") is None and not cell.get("outputs"):
-            unrun.append(number)
-        if any(out.get("output_type") == "error" for out in cell.get("outputs", [])):
-            saved_errors.append(number)
-    for marker, numbers in leftovers.items():
-        if numbers:
-            report.problems.append(
-                Problem(LEFTOVER, f"leftover {marker!r} in cell(s) {_cells_list(numbers)}")
-            )
-    if unrun:
-        report.problems.append(
-            Problem(
-                NO_OUTPUTS,
-                f"{len(unrun)} code cell(s) without outputs in the file (cells "
-                f"{_cells_list(unrun)}): run all, then save, before handing in",
-            )
-        )
-    if saved_errors:
-        report.problems.append(
-            Problem(
-                SAVED_ERROR,
-                f"the saved outputs show an error in cell(s) {_cells_list(saved_errors)}",
-            )
-        )
-
-
-def _add_not_implemented(report: Report, name: str) -> None:
-    if name not in report.not_implemented:
-        report.not_implemented.append(name)
-
-
-# --------------------------------------------------------------------------- running
-
-
-def kernel_env() -> dict[str, str]:
-    """The kernel's environment: inline figures as in Jupyter, no path back into the repository."""
-    env = dict(os.environ)
-    env["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
-    paths = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
-    kept = [p for p in paths if not _inside(Path(p), REPO_ROOT)]
-    if kept:
-        env["PYTHONPATH"] = os.pathsep.join(kept)
-    else:
-        env.pop("PYTHONPATH", None)
-    return env
-
-
-def _inside(path: Path, folder: Path) -> bool:
-    try:
-        path.resolve().relative_to(folder)
-    except (ValueError, OSError):
-        return False
-    return True
-
-
-def _client_class() -> type:
-    """nbclient's NotebookClient with a cap on each cell's output (imported only to run)."""
-    from nbclient import NotebookClient
-
-    class CappedClient(NotebookClient):
-        """A client that keeps at most `MAX_OUTPUT_CHARS` of output per cell, so that a cell
-        printing in an endless loop fills neither the memory nor the report before its limit."""
-
-        def output(self, outs, msg, display_id, cell_index):
-            content = msg.get("content", {})
-            size = len(content.get("text", "")) + sum(
-                len(str(v)) for v in content.get("data", {}).values()
-            )
-            if cell_index != getattr(self, "_sized_cell", None):
-                self._sized_cell, self._output_chars = cell_index, 0
-            self._output_chars += size
-            if self._output_chars > MAX_OUTPUT_CHARS:
-                return None
-            return super().output(outs, msg, display_id, cell_index)
-
-    return CappedClient
-
-
-def run_notebook(
-    nb: nbformat.NotebookNode,
-    name: str,
-    report: Report,
-    cell_timeout: float = CELL_TIMEOUT_S,
-    total_timeout: float = TOTAL_TIMEOUT_S,
-    kernel_name: str = "python3",
-) -> None:
-    """Run every cell in a fresh kernel and folder; record times and the first error."""
-    from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
-
-    start = time.monotonic()
-    deadline = start + total_timeout
-    with tempfile.TemporaryDirectory(prefix="dlb-check-", ignore_cleanup_errors=True) as tmp:
-        folder = Path(tmp)
-        shutil.copytree(UTILS_DIR, folder / "utils", ignore=shutil.ignore_patterns("__pycache__"))
-        nbformat.write(nb, folder / name)
-        client = _client_class()(
-            nb,
-            kernel_name=kernel_name,
-            timeout=max(1, math.ceil(cell_timeout)),
-            startup_timeout=max(1, math.ceil(min(60, total_timeout))),
-            shutdown_kernel="immediate",
-            resources={"metadata": {"path": str(folder)}},
-        )
-        number, cell, by_total = 0, None, False
-        try:
-            # The kernel's own log (a warning about TCP) is noise for a student: errors come
-            # back as cell outputs anyway.
-            quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
-            with client.setup_kernel(env=kernel_env(), **quiet):
-                for number, cell in enumerate(nb.cells, start=1):
-                    remaining = deadline - time.monotonic()
-                    by_total = remaining < cell_timeout
-                    if remaining <= 0:
-                        raise TimeoutError
-                    client.timeout = max(1, math.ceil(min(cell_timeout, remaining)))
-                    began = time.monotonic()
-                    try:
-                        client.execute_cell(cell, number - 1)
-                    finally:
-                        if cell.cell_type == "code" and cell.source.strip():
-                            spent = time.monotonic() - began
-                            report.cell_times.append((number, first_line(cell.source), spent))
-                    _scan_verdicts(cell, report)
-        except CellExecutionError as exc:
-            _scan_verdicts(cell, report)
-            ename, evalue = exc.ename or "Error", (exc.evalue or "").strip()
-            if ename == "NotImplementedError":
-                match = re.match(r"(?:Exercise\s+)?([\w.]+):", evalue)
-                _add_not_implemented(report, match.group(1) if match else f"cell {number}")
-            message = f"{ename}: {evalue.splitlines()[0][:200]}" if evalue else ename
-            hint = f" ({HINTS[ename]})" if ename in HINTS else ""
-            report.problems.append(
-                Problem(ERROR, f"{_where(number, cell)}: {message}{hint}", number)
-            )
-        except (CellTimeoutError, TimeoutError):
-            limit = (
-                f"the total limit of {total_timeout:g} s"
-                if by_total
-                else f"the limit of {cell_timeout:g} s per cell"
-            )
-            report.problems.append(
-                Problem(
-                    TIMEOUT,
-                    f"{_where(number, cell)}: stopped after {limit} (an endless loop?)",
-                    number or None,
-                )
-            )
-        except DeadKernelError:
-            report.problems.append(
-                Problem(
-                    ERROR,
-                    f"{_where(number, cell)}: the kernel died "
-                    "(out of memory, or the process exited)",
-                    number,
-                )
-            )
-        except Exception as exc:  # noqa: BLE001 - a kernel that cannot start is still a verdict
-            report.problems.append(
-                Problem(
-                    ERROR, f"the kernel could not run the notebook: {type(exc).__name__}: {exc}"
-                )
-            )
-    report.ran = True
-    report.runtime_s = time.monotonic() - start
-
-
-def _where(number: int, cell: nbformat.NotebookNode | None) -> str:
-    """ "cell 7 `its first line`", or the kernel's start before any cell ran."""
-    return f"cell {number} `{first_line(cell.source)}`" if cell is not None else "kernel start"
-
-
-def _scan_verdicts(cell: nbformat.NotebookNode | None, report: Report) -> None:
-    """Collect the checks' "⏳ NAME: not implemented yet" verdicts printed by a cell."""
-    if cell is None or cell.cell_type != "code":
-        return
-    for out in cell.get("outputs", []):
-        text = out.get("text", "") or out.get("data", {}).get("text/plain", "")
-        for name in NOT_IMPLEMENTED_VERDICT.findall("".join(text)):
-            _add_not_implemented(report, name)
-
-
-# --------------------------------------------------------------------------- one notebook
+    names: set[str] = set()
+    for path in sorted((REPO_ROOT / "utils" / "checks").glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        names |= {
+            node.name
+            for node in tree.body
+            if isinstance(node, ast.FunctionDef) and node.name.startswith("check_")
+        }
+    return names
 
 
 def check_notebook(
@@ -496,8 +137,12 @@ def check_notebook(
     team_required: bool = True,
     max_size_mb: float = MAX_SIZE_MB,
     kernel_name: str = "python3",
+    limits: Limits | None = None,
+    sandboxed: bool | None = None,
+    root: Path | None = None,
 ) -> Report:
-    """Check one notebook: read it, scan it, run it; never raises on a bad file.
+    """Check one notebook: read it, scan it, run it, re-check its exercises; never raises on a
+    bad file.
 
     Parameters
     ----------
@@ -513,6 +158,12 @@ def check_notebook(
         Warn above this file size.
     kernel_name : str
         The Jupyter kernel to run it with.
+    limits : Limits
+        What the notebook may use (memory, processes, CPU time, file size, disk).
+    sandboxed : bool or None
+        Run in the bubblewrap sandbox; None: when it works here (else with a warning).
+    root : Path
+        The folder being checked (a symbolic link may point inside it only).
 
     Returns
     -------
@@ -520,130 +171,173 @@ def check_notebook(
     """
     path = Path(path)
     report = Report(path)
-    nb, reason = read_notebook(path)
+    nb, reason = reading.read_notebook(path, max(reading.MAX_READ_MB, max_size_mb), root)
     if nb is None:
-        report.problems.append(Problem(UNREADABLE, reason))
+        report.add(UNREADABLE, reason)
         return report
     report.size_bytes = path.stat().st_size
     if report.size_bytes > max_size_mb * 1e6:
-        report.problems.append(
-            Problem(
-                SIZE,
-                f"the file is {report.size_bytes / 1e6:.1f} MB (over {max_size_mb:g} MB): "
-                "fewer or smaller figures, or clear large outputs",
-            )
+        report.add(
+            SIZE,
+            f"the file is {report.size_bytes / 1e6:.1f} MB (over {max_size_mb:g} MB): "
+            "fewer or smaller figures, or clear large outputs",
         )
     if team_required:
-        report.team_checked = True
-        check_team(nb, report)
-    check_sources(nb, report)
+        judging.check_team(nb, report)
+    judging.check_sources(nb, report, graded=team_required)
+    judging.check_ref(nb, report, course_ref())
+    saved_claims = judging.claimed_passes(nb)
     if run:
-        run_notebook(nb, path.name, report, cell_timeout, total_timeout, kernel_name)
+        if sandboxed is None:
+            sandboxed, why = sandbox.availability()
+            if not sandboxed:
+                report.add(SANDBOX, f"{sandbox.NOT_SANDBOXED} ({why})")
+        name = "submission.ipynb" if not path.name.isascii() else clean(path.name, 100)
+        limits = limits or Limits()
+        hide = tuple({path.resolve().parent, *((root.resolve(),) if root else ())})
+        running.run_notebook(
+            nb, name, report, cell_timeout, total_timeout, kernel_name, limits, sandboxed, hide
+        )
+        run_claims = judging.claimed_passes(nb)  # nb now holds the run's outputs
+        recheck(nb, report, limits, sandboxed, min(EXERCISE_TIMEOUT_S, total_timeout), hide)
+        judging.forged_claims(report, saved_claims, "the saved outputs")
+        judging.forged_claims(report, run_claims, "the run's outputs")
     if report.not_implemented:
-        names = ", ".join(report.not_implemented)
-        report.problems.append(
-            Problem(
-                NOT_IMPLEMENTED,
-                f"{len(report.not_implemented)} exercise(s) not implemented: {names}",
-            )
+        names = ", ".join(report.not_implemented[:20])
+        report.add(
+            NOT_IMPLEMENTED, f"{len(report.not_implemented)} exercise(s) not implemented: {names}"
         )
     report.problems.sort(key=lambda p: (not p.blocking, p.cell or 0))
+    seen: set[tuple[str, str]] = set()
+    report.problems = [
+        p
+        for p in report.problems
+        if (p.kind, p.message) not in seen and not seen.add((p.kind, p.message))
+    ]
     return report
 
 
-# --------------------------------------------------------------------------- output
-
-
-def format_report(report: Report) -> str:
-    """One summary of a report, for the terminal."""
-    verdicts = {
-        "ok": "✅ ready to hand in",
-        "warnings": "✅ ready to hand in (see the warnings)",
-        "blocked": "❌ not ready: fix the problems marked ❌",
-        "unreadable": "❌ not a usable notebook",
-    }
-    lines = [f"── {report.path} ──", verdicts[report.status]]
-    if report.ran:
-        slowest = "; ".join(f"cell {n} `{line}` {s:.1f} s" for n, line, s in report.slowest)
-        lines.append(
-            f"   ran in {report.runtime_s:.1f} s" + (f"; slowest: {slowest}" if slowest else "")
+def recheck(
+    nb, report: Report, limits: Limits, sandboxed: bool, timeout: float, hide: tuple = ()
+) -> None:
+    """Re-run every exercise's check from the source in a fresh process: the task verdicts."""
+    found = judging.exercises(nb, known_checks())
+    if not found:
+        return
+    _, defs = judging.definitions(nb)
+    for cell, name in judging.tampering(defs):
+        report.add(
+            judging.FORGED,
+            f"cell {cell}: `{clean(name, 40)}` reaches into the checks (utils.checks, "
+            "check_function, sys.modules or builtins): not allowed in a submission",
+            cell,
         )
-    if report.team:
-        lines.append(f"   team: {', '.join(report.team)}")
-    if report.size_bytes is not None:
-        lines.append(f"   size: {report.size_bytes / 1e3:.0f} kB")
-    for problem in report.problems:
-        mark = "❌" if problem.blocking else "⚠️ "
-        lines.append(f"   {mark} {problem.message}")
-    return "\n".join(lines)
+    verdicts = running.run_exercises(nb, found, timeout, limits, sandboxed, hide)
+    report.not_implemented = [n for n in report.not_implemented if n not in verdicts]
+    for exercise in found:
+        status, message = verdicts[exercise.name]
+        report.exercises[exercise.name] = clean(status, 20)
+        if status == "not implemented":
+            judging.add_not_implemented(report, exercise.name)
+        elif status != "passed" and not any(
+            p.kind in (ERROR, TIMEOUT) and p.cell == exercise.cell for p in report.problems
+        ):  # the run's own error in that cell says it already
+            first = clean(message.strip().splitlines()[0] if message.strip() else status, 200)
+            report.add(EXERCISE_FAILED, f"cell {exercise.cell}: re-checked: {first}", exercise.cell)
 
 
-CSV_COLUMNS = [
-    "file",
-    "status",
-    "blocking",
-    "warnings",
-    "first_error",
-    "error_cell",
-    "not_implemented",
-    "not_implemented_names",
-    "team_filled",
-    "team",
-    "absolute_paths",
-    "runtime_s",
-    "slowest_cell",
-    "size_kb",
-    "problems",
-]
+# --------------------------------------------------------------------------- a batch
 
 
-def csv_row(report: Report) -> dict[str, object]:
-    error = report.first_error
-    slowest = report.slowest[0] if report.slowest else None
-    return {
-        "file": str(report.path),
-        "status": report.status,
-        "blocking": sum(p.blocking for p in report.problems),
-        "warnings": sum(not p.blocking for p in report.problems),
-        "first_error": error.message if error else "",
-        "error_cell": error.cell if error and error.cell else "",
-        "not_implemented": len(report.not_implemented),
-        "not_implemented_names": "; ".join(report.not_implemented),
-        "team_filled": _team_filled(report),
-        "team": "; ".join(report.team),
-        "absolute_paths": sum(p.kind == ABSOLUTE_PATH for p in report.problems),
-        "runtime_s": f"{report.runtime_s:.1f}" if report.runtime_s is not None else "",
-        "slowest_cell": f"cell {slowest[0]} ({slowest[2]:.1f} s)" if slowest else "",
-        "size_kb": f"{report.size_bytes / 1e3:.0f}" if report.size_bytes is not None else "",
-        "problems": " | ".join(p.message for p in report.problems),
-    }
-
-
-def _team_filled(report: Report) -> str:
-    if not report.team_checked:
-        return ""  # not looked at: unreadable, or --no-team
-    return "no" if TEAM in report.kinds(blocking=True) else "yes"
-
-
-def write_csv(reports: Sequence[Report], path: str | Path) -> None:
-    """One row per notebook, for the instructor's spreadsheet."""
-    with open(path, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=CSV_COLUMNS)
-        writer.writeheader()
-        for report in reports:
-            writer.writerow(csv_row(report))
-
-
-def collect(paths: Sequence[str]) -> list[Path]:
-    """The notebooks to check: files as given, folders searched for ``*.ipynb``."""
-    found: list[Path] = []
+def collect(paths: Sequence[str]) -> list[tuple[Path, Path | None]]:
+    """The notebooks to check, with the folder each was found in: files as given, folders
+    searched for ``*.ipynb`` (symbolic links are listed, not followed)."""
+    found: list[tuple[Path, Path | None]] = []
     for name in paths:
         path = Path(name)
-        if path.is_dir():
-            found += sorted(p for p in path.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
+        if path.is_dir() and not path.is_symlink():
+            inside = []
+            for folder, dirs, files in os.walk(path):
+                dirs[:] = sorted(d for d in dirs if d != ".ipynb_checkpoints")
+                inside += [Path(folder) / f for f in files if f.endswith(".ipynb")]
+            found += [(p, path) for p in sorted(inside, key=lambda p: os.fsencode(str(p)))]
         else:
-            found.append(path)  # a missing or odd file gets its one-line verdict
+            found.append((path, None))  # a missing or odd file gets its one-line verdict
     return found
+
+
+def shard(items: list, spec: str | None) -> list:
+    """The I-th of N slices (``spec`` "I/N", 1 ≤ I ≤ N): every N-th item from the I-th on."""
+    if not spec:
+        return items
+    try:
+        index, count = (int(part) for part in spec.split("/"))
+    except ValueError:
+        raise ValueError(f"--shard {spec!r}: expected I/N with whole numbers, e.g. 3/10") from None
+    if not 1 <= index <= count:
+        raise ValueError(f"--shard {spec!r}: expected 1 ≤ I ≤ N, e.g. 1/4 to 4/4")
+    return items[index - 1 :: count]
+
+
+def check_in_worker(path: Path, root: Path | None, options: dict, timeout: float) -> Report:
+    """Check one notebook in a separate checker process: whatever happens to it (killed, out of
+    memory), the batch goes on and the file gets its row."""
+    from utils.course import worker
+
+    job = {"path": str(path), "root": str(root) if root else None, "options": options}
+    try:
+        data, why = worker.check(job, timeout)
+        if data is not None:
+            return Report.from_json(data)
+    except (OSError, ValueError, TypeError, KeyError) as exc:
+        why = f"the checker failed on this file: {type(exc).__name__}: {clean(exc, 200)}"
+    report = Report(path)
+    report.add(ERROR, why)
+    return report
+
+
+def check_batch(
+    items: list[tuple[Path, Path | None]], options: dict, jobs: int, progress: bool = True
+) -> list[Report]:
+    """Check every notebook, ``jobs`` at a time, each in its own worker; print each report
+    as it is ready under one progress bar; return the reports in the order of ``items``."""
+    from tqdm.auto import tqdm
+
+    per_file = options["total_timeout"] + EXERCISE_TIMEOUT_S + 120
+    reports: list[Report | None] = [None] * len(items)
+    lock = threading.Lock()
+    with tqdm(
+        total=len(items), unit="notebook", file=sys.stderr, disable=not progress, leave=False
+    ) as bar:
+        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+            futures = {
+                pool.submit(check_in_worker, path, root, options, per_file): k
+                for k, (path, root) in enumerate(items)
+            }
+            try:
+                for future in as_completed(futures):
+                    k = futures[future]
+                    reports[k] = future.result()
+                    with lock:
+                        bar.write(format_report(reports[k]) + "\n", file=sys.stdout)
+                        bar.update(1)
+            except KeyboardInterrupt:
+                for future in futures:
+                    future.cancel()
+    for k, report in enumerate(reports):
+        if report is None:  # interrupted
+            reports[k] = Report(items[k][0], [Problem(ERROR, "not checked: the batch was stopped")])
+    return reports  # type: ignore[return-value]
+
+
+# --------------------------------------------------------------------------- command line
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -658,39 +352,137 @@ def main(argv: Sequence[str] | None = None) -> int:
     check.add_argument("--cell-timeout", type=float, default=CELL_TIMEOUT_S, metavar="S")
     check.add_argument("--total-timeout", type=float, default=TOTAL_TIMEOUT_S, metavar="S")
     check.add_argument("--max-size-mb", type=float, default=MAX_SIZE_MB, metavar="MB")
+    check.add_argument("--memory-mb", type=int, default=Limits.memory_mb, metavar="MB")
     check.add_argument("--no-run", action="store_true", help="only read the files, run nothing")
     check.add_argument(
         "--no-team", action="store_true", help="no team cell expected (practice notebooks)"
     )
     check.add_argument("--kernel", default="python3", help="Jupyter kernel (default python3)")
+    check.add_argument(
+        "--jobs", type=int, default=_cores(), metavar="N", help="notebooks at once (cores)"
+    )
+    check.add_argument("--shard", metavar="I/N", help="check only the I-th of N slices")
+    check.add_argument(
+        "--no-sandbox",
+        action="store_true",
+        help="run a folder without bubblewrap (the notebooks' code gets your rights)",
+    )
+    merge = sub.add_parser("merge", help="join the CSVs of a batch's slices (--shard)")
+    merge.add_argument("csvs", nargs="+", help="the slices' CSV files")
+    merge.add_argument("--out", metavar="FILE", help="write here instead of the terminal")
+    key = sub.add_parser("key", help="a team's expected numbers in the graded lab")
+    key.add_argument("names", nargs="+", help="the team's names, in quotes")
     args = parser.parse_args(argv)
     if hasattr(sys.stdout, "reconfigure"):
         sys.stdout.reconfigure(errors="replace")  # emoji on a terminal that cannot show them
 
-    paths = collect(args.paths)
-    if not paths:
-        print(f"no notebooks (*.ipynb) found in {', '.join(args.paths)}")
+    if args.command == "merge":
+        return _merge(args)
+    if args.command == "key":
+        return _key(args.names)
+    return _check(args)
+
+
+def _merge(args) -> int:
+    try:
+        if args.out:
+            with open(args.out, "w", newline="", encoding="utf-8") as out:
+                count = merge_csv(args.csvs, out)
+            print(f"{count} row(s) written to {args.out}", file=sys.stderr)
+        else:
+            merge_csv(args.csvs, sys.stdout)
+    except (OSError, ValueError) as exc:
+        print(f"merge: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _key(names: list[str]) -> int:
+    try:
+        module = importlib.import_module("utils.course.lab_key")
+    except ModuleNotFoundError as exc:
+        if exc.name != "utils.course.lab_key":
+            raise
+        print("key: utils/course/lab_key.py is missing in this copy of the course", file=sys.stderr)
+        return 2
+    return int(module.main(list(names)))
+
+
+def _check(args) -> int:
+    if args.jobs < 1:
+        print(f"--jobs {args.jobs}: expected 1 or more", file=sys.stderr)
+        return 2
+    items = collect(args.paths)
+    try:
+        items = shard(items, args.shard)
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    if not items:
+        where = ", ".join(args.paths) + (f" (slice {args.shard})" if args.shard else "")
+        print(f"no notebooks (*.ipynb) found in {where}")
         return 1
-    reports = []
-    for path in paths:
-        report = check_notebook(
-            path,
-            run=not args.no_run,
-            cell_timeout=args.cell_timeout,
-            total_timeout=args.total_timeout,
-            team_required=not args.no_team,
-            max_size_mb=args.max_size_mb,
-            kernel_name=args.kernel,
-        )
-        print(format_report(report), end="\n\n", flush=True)
-        reports.append(report)
+    works, why = sandbox.availability()
+    folder = any(Path(p).is_dir() for p in args.paths) or len(items) > 1
+    sandboxed: bool | None = None
+    if not args.no_run:
+        if args.no_sandbox:
+            sandboxed = False
+        elif not works and folder:
+            print(
+                f"Refusing to run a class's notebooks unsandboxed: {why}.\n"
+                "Install bubblewrap, or pass --no-sandbox to run them with your rights anyway."
+            )
+            return 2
+        else:
+            sandboxed = works
+        if not sandboxed:
+            print(f"⚠️  {sandbox.NOT_SANDBOXED}" + (f" ({why})" if why else ""), file=sys.stderr)
+    limits = Limits(memory_mb=args.memory_mb, threads=max(1, _cores() // max(1, args.jobs)))
+    options = {
+        "run": not args.no_run,
+        "cell_timeout": args.cell_timeout,
+        "total_timeout": args.total_timeout,
+        "team_required": not args.no_team,
+        "max_size_mb": args.max_size_mb,
+        "kernel_name": args.kernel,
+        "memory_mb": limits.memory_mb,
+        "threads": limits.threads,
+        "sandboxed": sandboxed,
+    }
+    began = time.monotonic()
+    reports: list[Report] = []
+    try:
+        if len(items) == 1 and args.jobs == 1 or len(items) == 1 and not folder:
+            path, root = items[0]
+            report = check_notebook(path, root=root, **_in_process(options))
+            print(format_report(report), end="\n\n", flush=True)
+            reports = [report]
+        else:
+            reports = check_batch(items, options, args.jobs, progress=sys.stderr.isatty())
+    finally:
+        if args.csv:
+            done = {r.path for r in reports}
+            for path, _ in items:
+                if path not in done:
+                    reports.append(Report(path, [Problem(ERROR, "not checked: the batch stopped")]))
+            write_csv(reports, args.csv)
     blocked = sum(r.blocked for r in reports)
     if len(reports) > 1:
-        print(f"{len(reports) - blocked} of {len(reports)} notebook(s) ready to hand in")
+        print(
+            f"{len(reports) - blocked} of {len(reports)} notebook(s) ready to hand in "
+            f"({time.monotonic() - began:.0f} s, {args.jobs} at a time)"
+        )
     if args.csv:
-        write_csv(reports, args.csv)
         print(f"summary written to {args.csv}")
     return 1 if blocked else 0
+
+
+def _in_process(options: dict) -> dict:
+    """check_notebook's keyword arguments from a batch's options."""
+    kept = dict(options)
+    kept["limits"] = Limits(memory_mb=kept.pop("memory_mb"), threads=kept.pop("threads"))
+    return kept
 
 
 if __name__ == "__main__":

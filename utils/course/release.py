@@ -35,8 +35,8 @@ from pathlib import Path
 
 import nbformat
 
-from utils.env import repo_root
 from utils.course.notebooks import dumps, read_course, read_notebook, series_notebooks, stamp
+from utils.env import repo_root
 
 BEGIN = re.compile(r"^(\s*)# BEGIN SOLUTION\s*$")
 END = re.compile(r"^\s*# END SOLUTION\s*$")

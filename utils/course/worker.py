@@ -1,0 +1,57 @@
+"""One notebook's check in its own process, for a batch (`utils.course.lab.check_batch`).
+
+The processes are forked from a server that has imported the checker once (multiprocessing's
+``forkserver``), so a check starts in milliseconds; a notebook that takes its process down costs
+only its own row, which the batch then writes with the reason.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import multiprocessing.connection
+from pathlib import Path
+
+_CONTEXT = None
+
+
+def context():
+    """The multiprocessing context whose server has the checker imported."""
+    global _CONTEXT
+    if _CONTEXT is None:
+        methods = multiprocessing.get_all_start_methods()
+        _CONTEXT = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+        if "forkserver" in methods:
+            _CONTEXT.set_forkserver_preload(["utils.course.lab"])
+    return _CONTEXT
+
+
+def _work(job: dict, conn) -> None:
+    from utils.course.lab import _in_process, check_notebook
+
+    root = Path(job["root"]) if job["root"] else None
+    report = check_notebook(Path(job["path"]), root=root, **_in_process(job["options"]))
+    conn.send(report.to_json())
+    conn.close()
+
+
+def check(job: dict, timeout: float) -> tuple[dict | None, str]:
+    """The report (as JSON) of one notebook, or None and why there is none."""
+    ctx = context()
+    receive, send = ctx.Pipe(duplex=False)
+    process = ctx.Process(target=_work, args=(job, send), daemon=True)
+    process.start()
+    send.close()
+    try:
+        if receive.poll(timeout):
+            try:
+                return receive.recv(), ""
+            except (EOFError, OSError):
+                pass
+            process.join(5)
+            return None, f"the checker's process for this file ended (status {process.exitcode})"
+        return None, f"the checker's process for this file ran past {timeout:g} s"
+    finally:
+        receive.close()
+        if process.is_alive():
+            process.kill()
+        process.join(5)
