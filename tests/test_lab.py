@@ -85,7 +85,9 @@ def test_syntax_error_is_the_first_error(tmp_path):
     assert kinds(report) == ({lab.ERROR}, set())
     error = report.first_error
     assert error.cell == 3
-    assert error.message.startswith("cell 3 `x = (1,`: SyntaxError")
+    # Python 3.13 names an unclosed bracket `_IncompleteInputError`: reported as a SyntaxError.
+    assert error.message.startswith("cell 3 `x = (1,`: SyntaxError"), error.message
+    assert "_IncompleteInputError" not in error.message
 
 
 def test_exception_in_cell_3_stops_the_run(tmp_path):
@@ -250,7 +252,19 @@ def test_absolute_paths_block_and_urls_do_not(tmp_path):
         ('TEAM = ["Ana Todorova", "Your name"]', {lab.TEAM}, set(), ["Ana Todorova"]),
         ("TEAM = load_names()", {lab.TEAM}, set(), []),
         (None, {lab.TEAM}, set(), []),
-        ('TEAM = ["Ada Lovelace"]', set(), {lab.TEAM_SIZE_KIND}, ["Ada Lovelace"]),
+        ('TEAM = ["Ada Lovelace"]', {lab.TEAM_SIZE_KIND}, set(), ["Ada Lovelace"]),
+        (
+            'TEAM = ["Ada Lovelace", "Alan Turing", "Grace Hopper", "Edsger Dijkstra"]',
+            {lab.TEAM_SIZE_KIND},
+            set(),
+            ["Ada Lovelace", "Alan Turing", "Grace Hopper", "Edsger Dijkstra"],
+        ),
+        (
+            'TEAM: list[str] = ["Ada Lovelace", "Alan Turing"]',  # annotated
+            set(),
+            set(),
+            ["Ada Lovelace", "Alan Turing"],
+        ),
         (
             '%matplotlib inline\nTEAM = [\n    "Ada Lovelace",\n    "Alan Turing",\n    "Grace Hopper",\n]',
             set(),
@@ -275,12 +289,15 @@ def test_leftovers_unrun_cells_saved_errors_and_size_warn_only(tmp_path):
     nb.cells.append(new_code_cell("y = 2"))  # never run: no outputs in the file
     nb.cells[2].outputs = [new_output("error", ename="ValueError", evalue="x", traceback=[])]
     nbformat.write(nb, path)
-    report = lab.check_notebook(path, run=False, max_size_mb=0.0001)
+    report = lab.check_notebook(path, run=False, max_size_mb=0.0001, team_required=False)
     assert kinds(report) == (set(), {lab.LEFTOVER, lab.NO_OUTPUTS, lab.SAVED_ERROR, lab.SIZE})
     assert report.status == "warnings" and not report.blocked
     messages = " | ".join(p.message for p in report.problems)
-    assert "'TODO' in cell(s) 3" in messages and "'Your answer here' in cell(s) 4" in messages
+    assert "'TODO' in cell(s) 3" in messages and "'Your answer here' left in cell(s) 4" in messages
     assert "(cells 5)" in messages
+    # In the graded lab (a team cell), an unanswered question blocks.
+    report = lab.check_notebook(path, run=False, max_size_mb=0.0001)
+    assert lab.UNANSWERED in report.kinds(blocking=True)
 
 
 def test_the_not_implemented_verdict_of_the_checks_is_recognised():
@@ -333,3 +350,50 @@ def test_exit_status_is_zero_for_warnings_only(tmp_path, capsys):
     assert lab.main(["check", str(path), "--no-run"]) == 0
     out = capsys.readouterr().out
     assert "✅ ready to hand in (see the warnings)" in out and "TODO" in out
+
+
+# --------------------------------------------------------------------------- honest notebooks
+
+
+def test_python_313_incomplete_input_is_a_syntax_error():
+    from utils.course.running import exception_name
+
+    assert exception_name("_IncompleteInputError") == "SyntaxError"
+    assert exception_name("SyntaxError") == "SyntaxError"
+
+
+def test_honest_code_is_not_flagged(tmp_path):
+    path = write(
+        tmp_path,
+        "honest.ipynb",
+        "prompt = 'A:\\n'\ntitle = r'b:\\mathbb{R}^2'\nlabel = r'$f: \\mathbb{R}^d \\to \\{0, 1\\}$'",
+        "from abc import ABC, abstractmethod\n\n\nclass Model(ABC):\n    @abstractmethod\n"
+        "    def fit(self):\n        raise NotImplementedError\n\n\n"
+        "class Base:\n    def predict(self):\n        raise NotImplementedError",
+        team='TEAM: list[str] = ["Ada Lovelace", "Alan Turing"]',
+    )
+    report = lab.check_notebook(path, run=False)
+    assert report.problems == [] and report.team == ["Ada Lovelace", "Alan Turing"]
+
+
+def test_a_setup_cell_at_another_ref_warns(tmp_path):
+    ref = lab.course_ref()
+    setup = 'REPO, REF = "dl-basics-course/deep-learning-basics", "{}"\nimport sys'
+    path = write(tmp_path, "old.ipynb", setup.format("2025-fall"))
+    report = lab.check_notebook(path, run=False)
+    assert kinds(report) == (set(), {lab.REF_KIND})
+    assert f"'2025-fall', the course is at {ref!r}" in report.problems[0].message
+    path = write(tmp_path, "same.ipynb", setup.format(ref))
+    assert lab.check_notebook(path, run=False).problems == []
+
+
+def test_without_bubblewrap_one_notebook_runs_and_says_so(tmp_path, monkeypatch):
+    from utils.course import sandbox
+
+    monkeypatch.setattr(sandbox, "availability", lambda: (False, "bwrap is not installed"))
+    path = write(tmp_path, "mine.ipynb", "print('hello')")
+    report = lab.check_notebook(path, **FAST)
+    assert report.ran and not report.sandboxed
+    assert kinds(report) == (set(), {lab.SANDBOX})
+    assert "not sandboxed" in report.problems[0].message
+    assert "NOT sandboxed" in lab.format_report(report)

@@ -64,7 +64,18 @@ def as_python(source: str) -> str:
     return TransformerManager().transform_cell(source)
 
 
+PYTHON_CELL_MAGICS = {"capture", "time", "timeit", "prun"}  # their body is Python code
+
+
 def parse(source: str) -> ast.Module | None:
+    """The cell's syntax tree (a ``%%capture`` or ``%%time`` cell: its body's); None when it
+    is not Python (a syntax error, ``%%bash``, ``%%writefile``)."""
+    first, _, body = source.lstrip().partition("\n")
+    if first.startswith("%%"):
+        magic = first[2:].split(maxsplit=1)[0] if first[2:].split() else ""
+        if magic not in PYTHON_CELL_MAGICS:
+            return None
+        source = body
     try:
         return ast.parse(as_python(source))
     except (SyntaxError, ValueError, RecursionError, MemoryError):

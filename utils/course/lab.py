@@ -233,7 +233,8 @@ def recheck(
             cell,
         )
     verdicts = running.run_exercises(nb, found, timeout, limits, sandboxed, hide)
-    report.not_implemented = [n for n in report.not_implemented if n not in verdicts]
+    rechecked = set(verdicts) | {f"cell {e.cell}" for e in found}
+    report.not_implemented = [n for n in report.not_implemented if n not in rechecked]
     for exercise in found:
         status, message = verdicts[exercise.name]
         report.exercises[exercise.name] = clean(status, 20)
@@ -453,11 +454,11 @@ def _check(args) -> int:
     began = time.monotonic()
     reports: list[Report] = []
     try:
-        if len(items) == 1 and args.jobs == 1 or len(items) == 1 and not folder:
-            path, root = items[0]
-            report = check_notebook(path, root=root, **_in_process(options))
-            print(format_report(report), end="\n\n", flush=True)
-            reports = [report]
+        if len(items) == 1 and not folder or args.no_run:  # no notebook code runs
+            for path, root in items:
+                report = check_notebook(path, root=root, **_in_process(options))
+                print(format_report(report), end="\n\n", flush=True)
+                reports.append(report)
         else:
             reports = check_batch(items, options, args.jobs, progress=sys.stderr.isatty())
     finally:

@@ -57,6 +57,11 @@ def where(number: int, cell: nbformat.NotebookNode | None) -> str:
     return f"cell {number} `{first_line(cell.source)}`" if cell is not None else "kernel start"
 
 
+def exception_name(ename: str) -> str:
+    """The name a student knows: Python 3.13 calls an unclosed bracket _IncompleteInputError."""
+    return "SyntaxError" if ename == "_IncompleteInputError" else ename
+
+
 def hint_for(ename: str, evalue: str, source: str) -> str:
     if "drive.mount" in source or "google.colab" in evalue:
         return DRIVE_HINT
@@ -229,8 +234,7 @@ def run_notebook(
         except CellExecutionError as exc:
             scan_verdicts(cell, report)
             ename, evalue = clean(exc.ename or "Error", 80), (exc.evalue or "").strip()
-            if ename == "_IncompleteInputError":  # Python 3.13's name for an unclosed bracket
-                ename = "SyntaxError"
+            ename = exception_name(ename)
             if ename == "NotImplementedError":
                 match = judging.STUB_MESSAGE.match(evalue)
                 judging.add_not_implemented(report, match.group(1) if match else f"cell {number}")
