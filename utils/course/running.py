@@ -17,6 +17,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -192,6 +193,7 @@ def run_notebook(
     start = time.monotonic()
     deadline = start + total_timeout
     space = Workspace(nb, name, sandboxed, hide)
+    done = threading.Event()
     try:
         km = SandboxKernelManager(kernel_name=kernel_name)
         if sandboxed:
@@ -217,6 +219,10 @@ def run_notebook(
             # The kernel's own log is noise for a student: errors come back as cell outputs.
             quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
             with client.setup_kernel(env=env, **quiet):
+                if sandboxed:
+                    threading.Thread(
+                        target=_guard_folder, args=(space.kernel, km, limits, done), daemon=True
+                    ).start()
                 for number, cell in enumerate(nb.cells, start=1):
                     remaining = deadline - time.monotonic()
                     by_total = remaining < cell_timeout
@@ -268,10 +274,26 @@ def run_notebook(
                 f"the kernel could not run the notebook: {type(exc).__name__}: {clean(exc, 200)}",
             )
     finally:
+        done.set()
         space.close()
     report.ran = True
     report.sandboxed = sandboxed
     report.runtime_s = time.monotonic() - start
+
+
+def _guard_folder(folder: Path, km, limits: sandbox.Limits, done: threading.Event) -> None:
+    """The kernel's socket folder is the one host folder the sandbox may write to: kill the
+    sandbox when it holds more than ``disk_mb`` (files there are also capped by ``file_mb``)."""
+    while not done.wait(0.5):
+        try:
+            used = sum(entry.stat().st_size for entry in os.scandir(folder) if entry.is_file())
+        except OSError:
+            continue
+        if used > limits.disk_mb << 20:
+            process = getattr(km.provisioner, "process", None)
+            if process is not None:
+                process.kill()  # bwrap: the sandbox and all its processes go with it
+            return
 
 
 def scan_verdicts(cell: nbformat.NotebookNode | None, report: Report) -> None:
