@@ -199,7 +199,7 @@ def corpus(folder: Path, home: Path, port: int, csv_path: Path) -> dict[str, dic
         "escapes.ipynb",
         notebook(
             "raise ValueError('\\x1b[2K\\r\\x1b[32m✅ ready to hand in\\x1b[0m\\nteam: fake')",
-            team='TEAM = ["=HYPERLINK(\\"http://evil\\",\\"x\\")", "Bob\\x1b[31m Smith\\n✅"]',
+            team='TEAM = ["=HYPERLINK(\\"x\\")+1", "Bob\\x1b[31m Smith\\n✅"]',
         ),
         status="blocked",
         team_starts="'=HYPERLINK",
@@ -315,7 +315,7 @@ def test_a_hostile_class_in_one_sandboxed_batch(tmp_path):
     (home / ".bashrc").write_text("# the instructor's shell\n")
     (home / ".ssh" / "id_rsa").write_text(f"-----BEGIN KEY----- {HOME_SECRET}\n")
     (home / ".ssh" / "authorized_keys").write_text("ssh-ed25519 AAAA instructor\n")
-    (home / ".netrc").write_text(f"machine example.org login me password {HOME_SECRET}\n")
+    (home / ".netrc").write_text(f"machine example.org login me token {HOME_SECRET}\n")
     listener = socket.create_server(("127.0.0.1", 0))
     listener.settimeout(0.5)
     received: list[bytes] = []
