@@ -188,10 +188,11 @@ def check_notebook(
     judging.check_ref(nb, report, course_ref())
     saved_claims = judging.claimed_passes(nb)
     if run:
+        why = ""
         if sandboxed is None:
             sandboxed, why = sandbox.availability()
-            if not sandboxed:
-                report.add(SANDBOX, f"{sandbox.NOT_SANDBOXED} ({why})")
+        if not sandboxed:
+            report.add(SANDBOX, sandbox.NOT_SANDBOXED + (f" ({why})" if why else ""))
         name = "submission.ipynb" if not path.name.isascii() else clean(path.name, 100)
         limits = limits or Limits()
         hide = tuple({path.resolve().parent, *((root.resolve(),) if root else ())})
@@ -437,7 +438,7 @@ def _check(args) -> int:
             return 2
         else:
             sandboxed = works
-        if not sandboxed:
+        if not sandboxed and folder:
             print(f"⚠️  {sandbox.NOT_SANDBOXED}" + (f" ({why})" if why else ""), file=sys.stderr)
     limits = Limits(memory_mb=args.memory_mb, threads=max(1, _cores() // max(1, args.jobs)))
     options = {

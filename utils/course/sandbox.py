@@ -34,10 +34,21 @@ from dataclasses import dataclass
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+SYSTEM = (
+    "/usr",
+    "/bin",
+    "/sbin",
+    "/lib",
+    "/lib64",
+    "/etc",
+    "/dev",
+    "/proc",
+    "/sys",
+)  # never hidden
 
 NOT_SANDBOXED = (
-    "not sandboxed: bubblewrap (bwrap) is not available here, so the notebook's code runs with "
-    "your rights; check students' notebooks on Linux with bubblewrap installed"
+    "not sandboxed: the notebook's code ran with your rights (no bubblewrap sandbox); check "
+    "students' notebooks on Linux with bubblewrap installed"
 )
 
 
@@ -124,7 +135,8 @@ def hidden_places(extra: tuple[Path, ...] = ()) -> list[Path]:
             resolved = place.resolve()
         except OSError:
             continue
-        if resolved != Path("/") and resolved.is_dir() and resolved not in unique:
+        system = any(_inside(Path(s), resolved) for s in SYSTEM)  # e.g. checking from /usr
+        if not system and resolved.is_dir() and resolved not in unique:
             unique.append(resolved)
     return sorted(unique, key=lambda p: len(p.parts))
 

@@ -27,9 +27,14 @@ def context():
 
 def _work(job: dict, conn) -> None:
     from utils.course.lab import _in_process, check_notebook
+    from utils.course.report import ERROR, Report, clean
 
     root = Path(job["root"]) if job["root"] else None
-    report = check_notebook(Path(job["path"]), root=root, **_in_process(job["options"]))
+    try:
+        report = check_notebook(Path(job["path"]), root=root, **_in_process(job["options"]))
+    except Exception as exc:  # noqa: BLE001 - a bug of the checker is one file's verdict
+        report = Report(Path(job["path"]))
+        report.add(ERROR, f"the checker failed on this file: {type(exc).__name__}: {clean(exc)}")
     conn.send(report.to_json())
     conn.close()
 
