@@ -95,7 +95,7 @@ def corpus(folder: Path, home: Path, port: int, csv_path: Path) -> dict[str, dic
 
     # 1. A sandbox per notebook.
     put(
-        "writer.ipynb",
+        "a_writer.ipynb",
         notebook("wrote = []\n" + write_attempts, startup, "assert not wrote, wrote"),
         status="blocked",  # for its '~/' path only: every write failed, so the run did not
         first_error="",
@@ -259,6 +259,7 @@ def corpus(folder: Path, home: Path, port: int, csv_path: Path) -> dict[str, dic
             "from abc import ABC, abstractmethod\n\n\nclass Model(ABC):\n"
             "    @abstractmethod\n    def fit(self):\n        raise NotImplementedError\n\n\n"
             "class Base:\n    def predict(self):\n        raise NotImplementedError",
+            "assert 'SPY' not in globals()  # a_writer's IPython startup file did not reach here",
             "prompt = 'A:\\n'\ntitle = r'b:\\mathbb{R}^2 \\to \\{0, 1\\}'\nlabel = r'$f: \\mathbb{R}$'",
             team='TEAM: list[str] = ["Ada Lovelace", "Alan Turing", "Grace Hopper"]',
         ),

@@ -238,10 +238,29 @@ def environment(limits: Limits, home: str) -> dict[str, str]:
     }
 
 
+PLATFORM_VARIABLES = (
+    "SYSTEMROOT",
+    "WINDIR",
+    "COMSPEC",
+    "PATHEXT",
+    "TEMP",
+    "TMP",
+    "TMPDIR",
+    "USERPROFILE",
+    "APPDATA",
+    "LOCALAPPDATA",
+    "PROGRAMDATA",
+)
+
+
 def unsandboxed_environment(limits: Limits) -> dict[str, str]:
     """Without bubblewrap: the same small environment, but HOME stays the user's own."""
-    env = environment(limits, os.environ.get("HOME", "/tmp"))
+    env = environment(limits, os.path.expanduser("~"))
     env["PATH"] = os.environ.get("PATH", env["PATH"])
+    env.pop("TMPDIR")
+    for name in PLATFORM_VARIABLES:  # what Windows and macOS processes cannot do without
+        if name in os.environ:
+            env[name] = os.environ[name]
     return env
 
 
