@@ -59,7 +59,7 @@ def notebook(*cells, team: str | None = TEAM) -> nbformat.NotebookNode:
 STANDARDIZE_OK = (
     "def standardize(x):\n"
     "    std = x.std(dim=0, unbiased=False)\n"
-    "    return (x - x.mean(dim=0)) / std.clamp_min(1e-12)\n\n\n"
+    "    return (x - x.mean(dim=0)) / std.clamp_min(EPS)  # a constant of another cell\n\n\n"
     "check_standardize(standardize)"
 )
 
@@ -216,6 +216,9 @@ def corpus(folder: Path, home: Path, port: int, csv_path: Path) -> dict[str, dic
     expect["zero.ipynb"] = {"status": "unreadable", "problems": ["symbolic link"]}
     os.symlink(home / ".ssh" / "id_rsa", folder / "key.ipynb")
     expect["key.ipynb"] = {"status": "unreadable", "problems": ["symbolic link"]}
+    with open(folder / "huge.ipynb", "wb") as handle:  # 60 MB, sparse: nothing is written
+        handle.truncate(60_000_000)
+    expect["huge.ipynb"] = {"status": "unreadable", "problems": ["over the 50 MB"]}
     os.mkfifo(folder / "fifo.ipynb")
     expect["fifo.ipynb"] = {"status": "unreadable", "problems": ["FIFO"]}
     (folder / "nested.ipynb").write_text("[" * 200_000 + "]" * 200_000)
@@ -254,7 +257,7 @@ def corpus(folder: Path, home: Path, port: int, csv_path: Path) -> dict[str, dic
     put(
         "classmate.ipynb",
         notebook(
-            "from utils.checks import check_standardize",
+            "from utils.checks import check_standardize\n\nEPS = 1e-12",
             ran(STANDARDIZE_OK, "✅ standardize: all 3 cases passed.\n"),
             "from abc import ABC, abstractmethod\n\n\nclass Model(ABC):\n"
             "    @abstractmethod\n    def fit(self):\n        raise NotImplementedError\n\n\n"

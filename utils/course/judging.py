@@ -313,8 +313,10 @@ def exercises(nb: nbformat.NotebookNode, known_checks: set[str]) -> list[Exercis
 
 
 def definitions(nb: nbformat.NotebookNode) -> tuple[list[str], list[tuple[int, str, str]]]:
-    """The notebook's imports, and its top-level function and class definitions
-    (cell, name, source), in order; a later definition of a name replaces an earlier one."""
+    """The notebook's imports, and its top-level function and class definitions and constants
+    (cell, name, source), in order; a later definition of a name replaces an earlier one.
+    Nothing else of the notebook runs in the re-check: no call, no loop, no assignment of a
+    computed value."""
     imports: list[str] = []
     defs: list[tuple[int, str, str]] = []
     for number, cell in code_cells(nb):
@@ -325,7 +327,27 @@ def definitions(nb: nbformat.NotebookNode) -> tuple[list[str], list[tuple[int, s
             elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
                 if not node.name.startswith("check_"):
                     defs.append((number, node.name, ast.unparse(node)))
+            elif _constant(node):  # EPS = 1e-8, DTYPE = torch.float64: what a function may use
+                defs.append((number, ast.unparse(node.targets[0]), ast.unparse(node)))
     return imports, defs
+
+
+def _constant(node: ast.stmt) -> bool:
+    """``NAME = literal`` or ``NAME = module.attribute``: nothing runs but a lookup."""
+    if not isinstance(node, ast.Assign) or len(node.targets) != 1:
+        return False
+    target, value = node.targets[0], node.value
+    if not isinstance(target, ast.Name) or target.id.startswith("check_"):
+        return False
+    while isinstance(value, ast.Attribute):
+        value = value.value
+    if isinstance(value, ast.Name):
+        return True
+    try:
+        ast.literal_eval(node.value)
+    except (ValueError, TypeError, SyntaxError, RecursionError, MemoryError):
+        return False
+    return True
 
 
 def tampering(defs: list[tuple[int, str, str]]) -> list[tuple[int, str]]:
