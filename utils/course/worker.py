@@ -7,11 +7,20 @@ only its own row, which the batch then writes with the reason.
 
 from __future__ import annotations
 
+import importlib.machinery
 import multiprocessing
-import multiprocessing.connection
+import sys
+import threading
+import types
 from pathlib import Path
 
 _CONTEXT = None
+_STARTING = threading.Lock()
+# What the worker processes see as the main module. multiprocessing would otherwise re-run the
+# caller's own main script in each of them (or fail: `python - < script`, a notebook's kernel);
+# a name ending in ".__main__" tells it there is nothing to re-run.
+_NEUTRAL_MAIN = types.ModuleType("__mp_main__")
+_NEUTRAL_MAIN.__spec__ = importlib.machinery.ModuleSpec("utils.course.__main__", None)
 
 
 def context():
@@ -44,7 +53,13 @@ def check(job: dict, timeout: float) -> tuple[dict | None, str]:
     ctx = context()
     receive, send = ctx.Pipe(duplex=False)
     process = ctx.Process(target=_work, args=(job, send), daemon=True)
-    process.start()
+    with _STARTING:
+        main = sys.modules["__main__"]
+        sys.modules["__main__"] = _NEUTRAL_MAIN
+        try:
+            process.start()
+        finally:
+            sys.modules["__main__"] = main
     send.close()
     try:
         if receive.poll(timeout):
