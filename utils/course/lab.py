@@ -175,7 +175,10 @@ def check_notebook(
     if nb is None:
         report.add(UNREADABLE, reason)
         return report
-    report.size_bytes = path.stat().st_size
+    try:
+        report.size_bytes = path.stat().st_size
+    except OSError:  # replaced or removed since it was read
+        report.size_bytes = 0
     if report.size_bytes > max_size_mb * 1e6:
         report.add(
             SIZE,
