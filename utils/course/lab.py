@@ -354,10 +354,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     check = sub.add_parser("check", help="run and check notebooks, or every notebook in a folder")
     check.add_argument("paths", nargs="+", help="notebooks (.ipynb) or folders of notebooks")
     check.add_argument("--csv", metavar="FILE", help="also write one row per notebook to FILE")
-    check.add_argument("--cell-timeout", type=float, default=CELL_TIMEOUT_S, metavar="S")
-    check.add_argument("--total-timeout", type=float, default=TOTAL_TIMEOUT_S, metavar="S")
-    check.add_argument("--max-size-mb", type=float, default=MAX_SIZE_MB, metavar="MB")
-    check.add_argument("--memory-mb", type=int, default=Limits.memory_mb, metavar="MB")
+    check.add_argument(
+        "--cell-timeout", type=float, default=CELL_TIMEOUT_S, metavar="S", help="per cell (300)"
+    )
+    check.add_argument(
+        "--total-timeout", type=float, default=TOTAL_TIMEOUT_S, metavar="S", help="in all (1800)"
+    )
+    check.add_argument(
+        "--max-size-mb", type=float, default=MAX_SIZE_MB, metavar="MB", help="warn above (10)"
+    )
+    check.add_argument(
+        "--memory-mb",
+        type=int,
+        default=Limits.memory_mb,
+        metavar="MB",
+        help="address space of each of a notebook's processes (6144; torch needs ~3000)",
+    )
     check.add_argument("--no-run", action="store_true", help="only read the files, run nothing")
     check.add_argument(
         "--no-team", action="store_true", help="no team cell expected (practice notebooks)"
