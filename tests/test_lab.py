@@ -412,3 +412,38 @@ def test_without_bubblewrap_one_notebook_runs_and_says_so(tmp_path, monkeypatch)
     assert (report.kinds(blocking=True), report.kinds(blocking=False)) == (set(), {lab.SANDBOX})
     assert "not sandboxed" in report.problems[0].message
     assert "NOT sandboxed" in lab.format_report(report)
+
+
+# --------------------------------------------------------------------------- judging, reading
+
+
+def test_exercises_and_what_the_recheck_runs():
+    from utils.course import judging
+
+    nb = new_notebook(
+        cells=[
+            new_code_cell("import torch\nimport utils.checks\nEPS = 1e-8\nX = load()"),
+            new_code_cell("utils.checks.check_standardize = print\ncheck_standardize = print"),
+            new_code_cell(
+                "%%capture\ndef standardize(x):\n    return x / EPS\n\n\n"
+                "check_standardize(standardize)"
+            ),
+            new_code_cell("def helper():\n    return utils.checks._core\n\n\ncheck_nothing(1)"),
+        ]
+    )
+    found = judging.exercises(nb, {"check_standardize"})
+    assert [(e.name, e.check, e.cell) for e in found] == [("standardize", "check_standardize", 3)]
+    imports, defs = judging.definitions(nb)
+    assert imports == ["import torch", "import utils.checks"]
+    # Constants and definitions only: no call, no replaced check.
+    assert [name for _, name, _ in defs] == ["EPS", "standardize", "helper"]
+    assert judging.tampering(defs) == [(4, "helper")]
+
+
+def test_a_symbolic_link_inside_the_folder_is_read(tmp_path):
+    path = write(tmp_path, "real.ipynb", "x = 1")
+    (tmp_path / "link.ipynb").symlink_to(path)
+    report = lab.check_notebook(tmp_path / "link.ipynb", run=False, root=tmp_path)
+    assert report.problems == [] and report.team == ["Ada Lovelace", "Alan Turing"]
+    report = lab.check_notebook(tmp_path / "link.ipynb", run=False)  # no folder given
+    assert report.status == "unreadable" and "symbolic link" in report.problems[0].message
