@@ -12,7 +12,8 @@ Small modules by topic, each importable on its own:
 - `utils.plots`: decision regions, activations, learning curves, confusion matrices, images
 - `utils.checks`: the exercises' self-checks
 - `utils.handin`: handing in the graded lab (the grader's check from Colab, the figures' zip)
-- `utils.notebooks`, `utils.release`, `utils.lab`: tooling (format, student edition, submissions)
+- `utils.course`: the course's tooling (notebook format, student edition, submission checker),
+  run as `python -m utils.notebooks`, `python -m utils.release`, `python -m utils.lab`
 
 Importing `utils` has no side effects: no seeding, no plotting style, no download.
 """

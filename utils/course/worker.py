@@ -1,0 +1,77 @@
+"""One notebook's check in its own process, for a batch (`utils.course.lab.check_batch`).
+
+The processes are forked from a server that has imported the checker once (multiprocessing's
+``forkserver``), so a check starts in milliseconds; a notebook that takes its process down costs
+only its own row, which the batch then writes with the reason.
+"""
+
+from __future__ import annotations
+
+import importlib.machinery
+import multiprocessing
+import sys
+import threading
+import types
+from pathlib import Path
+
+_CONTEXT = None
+_STARTING = threading.Lock()
+# What the worker processes see as the main module. multiprocessing would otherwise re-run the
+# caller's own main script in each of them (or fail: `python - < script`, a notebook's kernel);
+# a name ending in ".__main__" tells it there is nothing to re-run.
+_NEUTRAL_MAIN = types.ModuleType("__mp_main__")
+_NEUTRAL_MAIN.__spec__ = importlib.machinery.ModuleSpec("utils.course.__main__", None)
+
+
+def context():
+    """The multiprocessing context whose server has the checker imported."""
+    global _CONTEXT
+    if _CONTEXT is None:
+        methods = multiprocessing.get_all_start_methods()
+        _CONTEXT = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+        if "forkserver" in methods:
+            _CONTEXT.set_forkserver_preload(["utils.course.lab"])
+    return _CONTEXT
+
+
+def _work(job: dict, conn) -> None:
+    from utils.course.lab import _in_process, check_notebook
+    from utils.course.report import ERROR, Report, clean
+
+    root = Path(job["root"]) if job["root"] else None
+    try:
+        report = check_notebook(Path(job["path"]), root=root, **_in_process(job["options"]))
+    except Exception as exc:  # noqa: BLE001 - a bug of the checker is one file's verdict
+        report = Report(Path(job["path"]))
+        report.add(ERROR, f"the checker failed on this file: {type(exc).__name__}: {clean(exc)}")
+    conn.send(report.to_json())
+    conn.close()
+
+
+def check(job: dict, timeout: float) -> tuple[dict | None, str]:
+    """The report (as JSON) of one notebook, or None and why there is none."""
+    ctx = context()
+    receive, send = ctx.Pipe(duplex=False)
+    process = ctx.Process(target=_work, args=(job, send), daemon=True)
+    with _STARTING:
+        main = sys.modules["__main__"]
+        sys.modules["__main__"] = _NEUTRAL_MAIN
+        try:
+            process.start()
+        finally:
+            sys.modules["__main__"] = main
+    send.close()
+    try:
+        if receive.poll(timeout):
+            try:
+                return receive.recv(), ""
+            except (EOFError, OSError):
+                pass
+            process.join(5)
+            return None, f"the checker's process for this file ended (status {process.exitcode})"
+        return None, f"the checker's process for this file ran past {timeout:g} s"
+    finally:
+        receive.close()
+        if process.is_alive():
+            process.kill()
+        process.join(5)
