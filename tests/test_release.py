@@ -154,3 +154,29 @@ def test_student_edition_runs_top_to_bottom(path):
     report = check_notebook(path, team_required=False, cell_timeout=120, total_timeout=300)
     assert report.ran and report.first_error is None, report.first_error
     assert stubs and set(report.not_implemented) == stubs
+
+
+def test_a_long_exercise_name_gives_a_stub_that_ruff_format_keeps(tmp_path) -> None:
+    import subprocess
+    import sys
+
+    from utils.course.release import _stub_code
+
+    name = "a_rather_long_exercise_function_name_for_the_exam_track"
+    source = [
+        f"def {name}() -> str:",
+        '    """Return the formula."""',
+        "    # BEGIN SOLUTION",
+        '    return "x"',
+        "    # END SOLUTION",
+    ]
+    stub = "\n".join(_stub_code(source, "test")) + "\n"
+    assert f'"Exercise {name}: replace this line with your code."' in stub
+    path = tmp_path / "stub.py"
+    path.write_text(stub)
+    run = subprocess.run(
+        [sys.executable, "-m", "ruff", "format", "--check", "--line-length", "100", str(path)],
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr

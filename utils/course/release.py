@@ -43,6 +43,7 @@ END = re.compile(r"^\s*# END SOLUTION\s*$")
 MD_BEGIN, MD_END = "<!-- BEGIN SOLUTION -->", "<!-- END SOLUTION -->"
 DEF = re.compile(r"^(\s*)def (\w+)\(")
 STUB_COMMENT = "# YOUR CODE HERE"
+LINE_LENGTH = 100  # pyproject.toml's, which `ruff format` keeps
 MD_STUB = "*Your answer here.*"
 EXERCISES_DIR = Path("notebooks") / "exercises"
 
@@ -74,10 +75,11 @@ def _stub_code(lines: list[str], where: str) -> list[str]:
                 raise MarkerError(f"{where}, line {number}: no enclosing `def` for this solution")
             open_at = number
             out.append(f"{indent}{STUB_COMMENT}")
-            out.append(
-                f'{indent}raise NotImplementedError("Exercise {name}: replace this line with '
-                f'your code.")'
-            )
+            message = f'"Exercise {name}: replace this line with your code."'
+            stub = f"{indent}raise NotImplementedError({message})"
+            if len(stub) > LINE_LENGTH:  # as `ruff format` would wrap it
+                stub = f"{indent}raise NotImplementedError(\n{indent}    {message}\n{indent})"
+            out.append(stub)
         elif end:
             if open_at is None:
                 raise MarkerError(
