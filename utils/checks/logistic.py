@@ -312,9 +312,9 @@ def check_mle_bce_formula(fn) -> Verdict:
         return check_formula(name, fn, expected, "a, y")  # prints the ⏳ verdict
     except Exception as exc:  # noqa: BLE001 - the student's error is a verdict
         answer, problem = None, f"your function raised {type(exc).__name__}: {exc}"
-    if answer is not None and not isinstance(answer, str):
+    else:
         problem = f"expected the formula as a string, got {type(answer).__name__}"
-    elif isinstance(answer, str):
+    if isinstance(answer, str):
         problem = None
         for label in (1, 0):
             # y is a number here: the formula must hold at y = 0 and at y = 1, not for every y.
