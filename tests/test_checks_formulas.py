@@ -97,3 +97,13 @@ def test_a_difference_is_reported_inside_the_given_range() -> None:
     assert problem is not None
     t = float(problem.split("t = ")[1].split(":")[0])
     assert 0.2 <= t <= 0.8
+
+
+def test_a_known_mistake_gets_its_own_hint() -> None:
+    mistakes = [("sigma(a)**2", "one factor is 1 - sigma(a), not sigma(a)")]
+    with pytest.raises(ExerciseFailed, match="not sigma"):
+        check_formula(
+            "p", lambda: "sigma(a)^2", SIGMA_PRIME, "a", hint="general", mistakes=mistakes
+        )
+    with pytest.raises(ExerciseFailed, match="general"):
+        check_formula("p", lambda: "sigma(a)", SIGMA_PRIME, "a", hint="general", mistakes=mistakes)

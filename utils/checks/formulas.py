@@ -204,6 +204,7 @@ def check_formula(
     functions: Mapping[str, object] | None = None,
     ranges: Mapping[str, tuple[float, float]] | None = None,
     hint: str = "",
+    mistakes: Sequence[tuple[str, str]] = (),
     quiet: bool = False,
 ) -> Verdict:
     """Call ``fn()`` (the student's answer, a string) and print whether it equals ``expected``.
@@ -211,6 +212,8 @@ def check_formula(
     Builds the ``check_<name>`` of a pen-and-paper exercise; see `compare_formulas` for the
     syntax. Raises `ExerciseFailed` when the answer is wrong or unreadable, so that a wrong answer
     in the complete edition fails its cell; a stub that raises ``NotImplementedError`` gives ⏳.
+    ``mistakes`` lists ``(wrong formula, hint)`` pairs: an answer equivalent to a known mistake
+    gets that mistake's hint instead of ``hint``.
     """
     try:
         answer = fn()
@@ -232,9 +235,13 @@ def check_formula(
                 f"got {type(answer).__name__}"
             )
         else:
-            problem = compare_formulas(
-                answer, expected, variables, positive=positive, functions=functions, ranges=ranges
-            )
+            options = {"positive": positive, "functions": functions, "ranges": ranges}
+            problem = compare_formulas(answer, expected, variables, **options)
+            if problem is not None:
+                hint = next(
+                    (why for wrong, why in mistakes if _same(answer, wrong, variables, options)),
+                    hint,
+                )
     if problem is None:
         verdict = Verdict(name, PASSED, f"✅ {name}: equivalent to the expected formula.")
         _emit(verdict, quiet)
@@ -245,3 +252,10 @@ def check_formula(
     verdict = Verdict(name, FAILED, "\n".join(lines))
     _emit(verdict, quiet)
     raise ExerciseFailed(verdict.message)
+
+
+def _same(answer: str, formula: str, variables, options) -> bool:
+    try:
+        return compare_formulas(answer, formula, variables, **options) is None
+    except ValueError:  # a known mistake that cannot be evaluated on the domain
+        return False

@@ -212,23 +212,6 @@ def check_bce_from_logits(fn) -> Verdict:
 # --- pen-and-paper answers typed as formulas ---------------------------------------------------
 
 
-def _hint_for(fn, mistakes, variables, default: str, **options) -> str:
-    """The hint of the first known mistake the answer is equivalent to, else ``default``."""
-    try:
-        answer = fn()
-    except Exception:  # noqa: BLE001 - check_formula reports it
-        return default
-    if not isinstance(answer, str):
-        return default
-    for wrong, why in mistakes:
-        try:
-            if compare_formulas(answer, wrong, variables, **options) is None:
-                return why
-        except ValueError:
-            continue
-    return default
-
-
 def check_sigma_prime_formula(fn) -> Verdict:
     """Exam track: σ'(a) written as a formula of a (e.g. in terms of ``sigma(a)``)."""
     mistakes = [
@@ -250,7 +233,8 @@ def check_sigma_prime_formula(fn) -> Verdict:
         fn,
         "sigma(a)*(1-sigma(a))",
         "a",
-        hint=_hint_for(fn, mistakes, "a", hint),
+        hint=hint,
+        mistakes=mistakes,
     )
 
 
@@ -282,7 +266,8 @@ def check_bce_slope_formula(fn) -> Verdict:
         fn,
         "sigma(a) - y",
         "a, y",
-        hint=_hint_for(fn, mistakes, "a, y", hint),
+        hint=hint,
+        mistakes=mistakes,
     )
 
 
