@@ -1,0 +1,1 @@
+"""Course tooling: what instructors and maintainers run (not lesson helpers)."""
