@@ -429,6 +429,8 @@ def run_notebook(
         except CellExecutionError as exc:
             _scan_verdicts(cell, report)
             ename, evalue = exc.ename or "Error", (exc.evalue or "").strip()
+            if ename == "_IncompleteInputError":  # Python 3.13's name for an unclosed bracket
+                ename = "SyntaxError"
             if ename == "NotImplementedError":
                 match = re.match(r"(?:Exercise\s+)?([\w.]+):", evalue)
                 _add_not_implemented(report, match.group(1) if match else f"cell {number}")

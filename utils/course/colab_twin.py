@@ -29,6 +29,7 @@ its first task, after that task's ⏳ verdict, and nowhere else.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import shutil
@@ -42,7 +43,6 @@ from pathlib import Path
 
 import nbformat
 
-from utils.lab import NOT_IMPLEMENTED_VERDICT, STUB, find_team, first_line, kernel_env
 from utils.notebooks import all_notebooks, read_course
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -50,6 +50,10 @@ CELL_TIMEOUT_S = 300
 NOTEBOOK_TIMEOUT_S = 900
 COLAB_LACKS = ("torchviz",)  # what the setup cell installs; uninstalled before each notebook
 WARNING_LINE = re.compile(r"^.*\b\w*Warning\b.*$|^.*\bWARNING\b.*$", re.M)
+# The student edition's stub and the checks' verdict (utils.release and utils.checks write them).
+STUB = re.compile(r"^\s*raise\s+NotImplementedError\(\s*[\"']Exercise\s+([\w.]+):", re.M)
+NOT_IMPLEMENTED_VERDICT = re.compile(r"⏳ ([\w.]+): not implemented yet")
+TEAM_CELL = re.compile(r"^TEAM\s*=", re.M)  # the graded lab's team cell
 STANDIN = '''"""Stand-in for Colab's google.colab (the Colab twin): importable, and nothing more."""
 '''
 
@@ -151,6 +155,12 @@ def stub_names(nb: nbformat.NotebookNode) -> list[str]:
     return names
 
 
+def first_line(source: str, limit: int = 60) -> str:
+    """The first non-blank line, cut to ``limit`` characters."""
+    line = next((s.strip() for s in source.splitlines() if s.strip()), "")
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
 def warning_lines(outputs: Sequence[dict]) -> list[str]:
     """Warning text in a cell's outputs: every stderr stream, and lines naming a Warning."""
     found = []
@@ -169,7 +179,7 @@ def warning_lines(outputs: Sequence[dict]) -> list[str]:
 def judge(result: Result, nb: nbformat.NotebookNode, student: bool) -> None:
     """Fill ``result.problems``: an error, warning text, or unexpected "not implemented"."""
     stubs = stub_names(nb)
-    is_lab = find_team(nb)[0] is not None
+    is_lab = any(c.cell_type == "code" and TEAM_CELL.search(c.source) for c in nb.cells)
     problems = result.problems
     if not result.setup.startswith("Setup: fetched") and not result.error:
         problems.append(f"the setup cell did not fetch the course repository: {result.setup!r}")
@@ -247,9 +257,11 @@ def run_notebook(path: Path, env: dict[str, str], python: str) -> Result:
                     finally:
                         _collect(result, number, cell)
         except CellExecutionError as exc:
-            result.error_name, result.error_value = exc.ename, (exc.evalue or "").strip()
+            # Python 3.13 names an unclosed bracket _IncompleteInputError, a SyntaxError.
+            name = "SyntaxError" if exc.ename == "_IncompleteInputError" else exc.ename
+            result.error_name, result.error_value = name, (exc.evalue or "").strip()
             message = result.error_value.splitlines()[0][:200] if result.error_value else ""
-            result.error = f"cell {number} `{first_line(cell.source)}`: {exc.ename}: {message}"
+            result.error = f"cell {number} `{first_line(cell.source)}`: {name}: {message}"
         except (CellTimeoutError, TimeoutError):
             result.error = f"cell {number}: past the time limit"
         except DeadKernelError:
@@ -274,15 +286,22 @@ def _collect(result: Result, number: int, cell: nbformat.NotebookNode) -> None:
 def twin_env(work: Path, base_env: dict[str, str] | None = None) -> dict[str, str]:
     """The kernels' environment: the stand-in google.colab importable and imported at start,
     git redirected to a local copy of this working tree, pip with its defaults, no download."""
-    env = kernel_env() if base_env is None else dict(base_env)
-    standin = colab_standin(work / "standin")
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(standin), env.get("PYTHONPATH")) if p)
+    env = dict(os.environ if base_env is None else base_env)
+    env["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"  # figures inline, as on Colab
+    env["PYTHONPATH"] = str(colab_standin(work / "standin"))  # and no path into the repository
     ipython = work / "ipython"
     startup = ipython / "profile_default" / "startup"
     startup.mkdir(parents=True)
     (startup / "00-google-colab.py").write_text("import google.colab  # as on Colab\n")
     env["IPYTHONDIR"] = str(ipython)
     env.update(redirect_env(local_origin(work / "origin")))
+    # The kernel is this interpreter's, whatever python3 kernel a user or the system installed.
+    spec = work / "jupyter" / "kernels" / "python3"
+    spec.mkdir(parents=True)
+    argv = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+    kernel = {"argv": argv, "display_name": "Python 3", "language": "python"}
+    (spec / "kernel.json").write_text(json.dumps(kernel))
+    env["JUPYTER_PATH"] = str(work / "jupyter")
     env["PIP_CONFIG_FILE"] = os.devnull  # Colab's pip reads PyPI; no machine-wide settings
     env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
     env["DLB_DIGITS"] = "sklearn"  # no dataset download (scikit-learn's 8×8 digits)
@@ -303,6 +322,7 @@ def run(only: Sequence[str] = (), unit_tests: bool = True, runtime: str = "") ->
     began = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="dlb-twin-") as tmp:
         env = twin_env(Path(tmp))
+        os.environ["JUPYTER_PATH"] = env["JUPYTER_PATH"]  # where nbclient looks for the kernel
         for path in paths:
             result = run_notebook(path, env, python)
             results.append(result)
