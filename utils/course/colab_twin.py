@@ -306,7 +306,6 @@ def twin_env(work: Path, base_env: dict[str, str] | None = None) -> dict[str, st
     env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
     env["DLB_DIGITS"] = "sklearn"  # no dataset download (scikit-learn's 8×8 digits)
     env.setdefault("OMP_NUM_THREADS", "1")
-    env["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"  # debugpy's note on frozen modules, in the log
     return env
 
 
@@ -315,6 +314,7 @@ def twin_env(work: Path, base_env: dict[str, str] | None = None) -> dict[str, st
 
 def run(only: Sequence[str] = (), unit_tests: bool = True, runtime: str = "") -> int:
     python = sys.executable
+    os.environ["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"  # debugpy's note on frozen modules
     paths = [p for p in all_notebooks(ROOT) if not only or any(o in p.name for o in only)]
     print(f"Colab twin {runtime}: Python {sys.version.split()[0]}, {_versions()}")
     print(f"{len(paths)} notebook(s), each alone in an empty folder with a stand-in google.colab")
@@ -327,6 +327,8 @@ def run(only: Sequence[str] = (), unit_tests: bool = True, runtime: str = "") ->
             result = run_notebook(path, env, python)
             results.append(result)
             rel = path.relative_to(ROOT).as_posix()
+            if len(results) == 1:
+                print(f"  (the first setup cell said: {result.setup or 'nothing'})")
             if result.ok:
                 note = result.expected_stop or (
                     f"{len(set(result.verdicts))} ⏳ verdict(s) as expected"
@@ -348,7 +350,6 @@ def run(only: Sequence[str] = (), unit_tests: bool = True, runtime: str = "") ->
         print("unit tests (tests/) in the twin:", flush=True)
         uninstall_colab_lacks(python)
         env = {**os.environ, "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1")}
-        env["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"  # debugpy's note on frozen modules
         command = [python, "-m", "pytest", "tests", "-q", "-rs", "-p", "no:cacheprovider"]
         status = max(status, 1 if subprocess.run(command, cwd=ROOT, env=env).returncode else 0)
         uninstall_colab_lacks(python)  # tests/test_notebooks.py's setup cell installs torchviz
