@@ -367,7 +367,6 @@ def _versions() -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runtime", default="", help="the runtime's name, for the report")
-    parser.add_argument("--venv", help="the twin's virtual environment (for the report)")
     parser.add_argument("--only", nargs="*", default=(), help="notebooks whose name contains")
     parser.add_argument("--no-unit-tests", action="store_true", help="only the notebooks")
     args = parser.parse_args(argv)
