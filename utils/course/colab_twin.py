@@ -198,7 +198,8 @@ def judge(result: Result, nb: nbformat.NotebookNode, student: bool) -> None:
             rf"(?:Exercise\s+)?{re.escape(first or '')}:", result.error_value
         )
         if stopped and result.verdicts == [first]:
-            result.expected_stop = f"stopped at its first task, {first}, as designed"
+            where = (result.error or "").split(":")[0]
+            result.expected_stop = f"stopped at its first task, {first} ({where}), as designed"
         elif result.error:
             problems.append(
                 f"error: {result.error} (expected: the NotImplementedError of the first task, "
