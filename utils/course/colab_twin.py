@@ -140,6 +140,7 @@ class Result:
     problems: list[str] = field(default_factory=list)  # why it failed (empty: passed)
     expected_stop: str | None = None
     setup: str = ""  # the setup cell's "Setup: ..." line
+    slowest: tuple[int, float] = (0, 0.0)  # (cell number, seconds)
 
     @property
     def ok(self) -> bool:
@@ -253,10 +254,14 @@ def run_notebook(path: Path, env: dict[str, str], python: str) -> Result:
                 for number, cell in enumerate(nb.cells, start=1):
                     if time.monotonic() - began > NOTEBOOK_TIMEOUT_S:
                         raise TimeoutError
+                    started = time.monotonic()
                     try:
                         client.execute_cell(cell, number - 1)
                     finally:
                         _collect(result, number, cell)
+                        spent = time.monotonic() - started
+                        if cell.cell_type == "code" and spent > result.slowest[1]:
+                            result.slowest = (number, spent)
         except CellExecutionError as exc:
             # Python 3.13 names an unclosed bracket _IncompleteInputError, a SyntaxError.
             name = "SyntaxError" if exc.ename == "_IncompleteInputError" else exc.ename
@@ -336,7 +341,8 @@ def run(only: Sequence[str] = (), unit_tests: bool = True, runtime: str = "") ->
                     if result.verdicts
                     else "no error"
                 )
-                print(f"  ok    {result.seconds:6.1f} s  {rel}: {note}", flush=True)
+                slow = f"slowest cell {result.slowest[0]}: {result.slowest[1]:.1f} s"
+                print(f"  ok    {result.seconds:6.1f} s  {rel}: {note} ({slow})", flush=True)
             else:
                 print(f"  FAIL  {result.seconds:6.1f} s  {rel}: {result.problems[0]}", flush=True)
                 for more in result.problems[1:]:
