@@ -160,3 +160,26 @@ def test_constraints_files_are_exact_pins_with_a_header(path):
 def test_ci_runs_the_current_runtime():
     newest = CONSTRAINTS[-1].name.removeprefix("colab-").removesuffix(".txt")
     assert f".ci/colab-twin {newest}" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_messages_are_awaited_in_short_polls():
+    import asyncio
+    from queue import Empty
+
+    asked = []
+
+    async def get_msg(timeout=None):
+        asked.append(timeout)
+        if len(asked) < 3:
+            raise Empty
+        return {"msg": len(asked)}
+
+    get = colab_twin._in_slices(get_msg)
+    assert asyncio.run(get(timeout=300)) == {"msg": 3}
+    assert all(t is not None and t <= 1.0 for t in asked)
+
+    async def never(timeout=None):
+        raise Empty
+
+    with pytest.raises(Empty):  # past the caller's own limit, Empty as before
+        asyncio.run(colab_twin._in_slices(never)(timeout=0.05))
