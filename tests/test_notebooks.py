@@ -12,6 +12,7 @@ import nbformat
 import pytest
 
 from utils import notebooks as nbtools
+from utils.course import colab_twin
 
 ROOT = Path(__file__).resolve().parent.parent
 SERIES = nbtools.series_notebooks(ROOT)
@@ -155,45 +156,19 @@ def test_percent_round_trip():
 
 def test_setup_cell_as_colab_runs_it(tmp_path):
     """The notebook alone in an empty folder, a stand-in google.colab, the repository fetched
-    from a local copy through git's url.<base>.insteadOf: then `import utils` works."""
-    origin = tmp_path / "origin" / (COURSE["repo"].split("/")[1] + ".git")
-    shutil.copytree(ROOT / "utils", origin / "utils", ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copy(ROOT / "course.json", origin)
-    git = [
-        "git",
-        "-c",
-        "user.email=t@example.com",
-        "-c",
-        "user.name=t",
-        "-c",
-        "init.defaultBranch=x",
-    ]
-    subprocess.run([*git, "init", "-q", str(origin)], check=True)
-    subprocess.run([*git, "-C", str(origin), "add", "-A"], check=True)
-    subprocess.run([*git, "-C", str(origin), "commit", "-qm", "helpers"], check=True)
-    subprocess.run([*git, "-C", str(origin), "branch", "-q", COURSE["ref"]], check=True)
-
+    from a local copy through git's url.<base>.insteadOf (the Colab twin's setting, shared with
+    utils.course.colab_twin): then `import utils` works."""
+    base = colab_twin.local_origin(tmp_path / "origin", ROOT, ["utils", "course.json"])
     content = tmp_path / "content"
     content.mkdir()
     shutil.copy(SERIES[0], content)
-    fake = tmp_path / "fake"
-    (fake / "google" / "colab").mkdir(parents=True)
-    (fake / "google" / "__init__.py").write_text("")
-    (fake / "google" / "colab" / "__init__.py").write_text("")
+    fake = colab_twin.colab_standin(tmp_path / "fake")
 
     setup = nbformat.read(content / SERIES[0].name, as_version=4).cells[1].source
     program = (
         "import google.colab\n" + setup + "\nimport utils\nprint('UTILS_FROM', utils.__file__)\n"
     )
-    owner = COURSE["repo"].split("/")[0]
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(fake),
-        "GIT_CONFIG_COUNT": "1",
-        "GIT_CONFIG_KEY_0": f"url.{tmp_path / 'origin'}/.insteadOf",
-        "GIT_CONFIG_VALUE_0": f"https://github.com/{owner}/",
-        "GIT_TERMINAL_PROMPT": "0",
-    }
+    env = {**os.environ, "PYTHONPATH": str(fake), **colab_twin.redirect_env(base, ROOT)}
     for _ in range(2):  # a second run (Colab's "Run all" again) reuses the clone
         result = subprocess.run(
             [sys.executable, "-c", program],

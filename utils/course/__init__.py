@@ -8,6 +8,8 @@
   exercise checks re-run from the source), `report` (terminal, CSV, merge), `lab` (the CLI).
 - `utils.course.lab_key`: a team's expected numbers for the graded lab (`python -m utils.lab key`)
 - `utils.course.site`: the readers' edition, a static website (`python -m utils.site build`)
+- `utils.course.colab_twin`: every notebook run as Colab would, on Colab's exact stack
+  (`.ci/colab-twin RUNTIME`)
 
 The commands stay `python -m utils.notebooks …`, `python -m utils.release`, `python -m utils.lab …`.
 """
