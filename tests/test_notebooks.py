@@ -185,6 +185,31 @@ def test_setup_cell_as_colab_runs_it(tmp_path):
         assert "device: cpu" in result.stdout
 
 
+def test_setup_cell_says_what_to_do_when_the_clone_fails(tmp_path):
+    """A wrong slug, a private repository or no network: the setup cell prints git's reason and
+    what to do, and fails with one short error, not a CalledProcessError."""
+    content = tmp_path / "content"
+    content.mkdir()
+    fake = colab_twin.colab_standin(tmp_path / "fake")
+    setup = nbformat.read(SERIES[0], as_version=4).cells[1].source
+    # An empty folder stands in for GitHub: the repository is not found there.
+    (tmp_path / "empty").mkdir()
+    env = {**os.environ, "PYTHONPATH": str(fake), **colab_twin.redirect_env(tmp_path / "empty")}
+    result = subprocess.run(
+        [sys.executable, "-c", "import google.colab\n" + setup],
+        cwd=content,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0
+    assert "Could not fetch the course helpers" in result.stdout
+    assert "No network?" in result.stdout and "Wrong or private repository?" in result.stdout
+    assert "RuntimeError: setup failed" in result.stderr
+    assert "CalledProcessError" not in result.stderr
+
+
 def test_only_notebooks_are_committed_under_notebooks():
     # Figures the lab saves, checkpoints and caches are made at run time, never committed.
     tracked = subprocess.run(
