@@ -7,7 +7,7 @@ The student writes it as a Python-like string in a function, and a ``check_<name
 - ``✅ name: equivalent to the expected formula.``
 - ``❌ name: differs at a = 0.7: yours gives 0.31, the expected formula 0.22.``
 - ``❌ name: could not parse ...`` with what to write instead.
-- ``⏳ name: not answered yet`` while the function still raises ``NotImplementedError``.
+- ``⏳ name: not implemented yet`` while the function still raises ``NotImplementedError``.
 
 Any way of writing the right formula passes: ``sigma(a)*(1-sigma(a))``,
 ``exp(-a)/(1+exp(-a))^2`` and ``sigma(a) - sigma(a)**2`` are all the same function of ``a``.
@@ -221,7 +221,7 @@ def check_formula(
         verdict = Verdict(
             name,
             NOT_IMPLEMENTED,
-            f"⏳ {name}: not answered yet. Derive the formula on paper, then return it as a string "
+            f"⏳ {name}: not implemented yet. Derive the formula on paper, then return it as a string "
             f"in place of the `raise NotImplementedError` line.",
         )
         _emit(verdict, quiet)

@@ -55,8 +55,26 @@ WARNING_LINE = re.compile(r"^.*\b\w*Warning\b.*$|^.*\bWARNING\b.*$", re.M)
 STUB = re.compile(r"^\s*raise\s+NotImplementedError\(\s*[\"']Exercise\s+([\w.]+):", re.M)
 NOT_IMPLEMENTED_VERDICT = re.compile(r"⏳ ([\w.]+): not implemented yet")
 TEAM_CELL = re.compile(r"^TEAM\s*=", re.M)  # the graded lab's team cell
-STANDIN = '''"""Stand-in for Colab's google.colab (the Colab twin): importable, and nothing more."""
+STANDIN = '''"""Stand-in for Colab's google.colab (the Colab twin): importable, with the two calls the
+lab's hand-in cells make (files.download, _message.blocking_request), which do nothing here."""
 '''
+STANDIN_MODULES = {
+    "files.py": '''"""Stand-in for google.colab.files: a download goes nowhere (there is no browser)."""
+
+
+def download(filename):
+    import os
+
+    if not os.path.exists(filename):
+        raise FileNotFoundError(f"Cannot find file: {filename}")  # as Colab says
+''',
+    "_message.py": '''"""Stand-in for google.colab._message: the front end never answers (no browser)."""
+
+
+def blocking_request(request_type, request="", timeout_sec=5, parent=None):
+    return None
+''',
+}
 
 
 # --------------------------------------------------------------------------- Colab's setting
@@ -70,6 +88,8 @@ def colab_standin(where: Path) -> Path:
     package.mkdir(parents=True, exist_ok=True)
     (where / "google" / "__init__.py").write_text("")
     (package / "__init__.py").write_text(STANDIN)
+    for name, text in STANDIN_MODULES.items():
+        (package / name).write_text(text)
     return where
 
 
