@@ -169,11 +169,16 @@ class Result:
 
 
 def stub_names(nb: nbformat.NotebookNode) -> list[str]:
-    """The exercises the notebook leaves as stubs, in cell order."""
+    """The exercises the notebook leaves as stubs, in cell order, each by the name its ⏳
+    verdict uses: the check's (``check_margin(margin_naive)`` prints ``⏳ margin``)."""
     names = []
     for cell in nb.cells:
         if cell.cell_type == "code":
-            names += [m.group(1) for m in STUB.finditer(cell.source) if m.group(1)]
+            for m in STUB.finditer(cell.source):
+                checked = re.search(
+                    rf"\bcheck_(\w+)\(\s*{re.escape(m.group(1))}\s*[,)]", cell.source
+                )
+                names.append(checked.group(1) if checked else m.group(1))
     return names
 
 
