@@ -372,6 +372,9 @@ def run(only: Sequence[str] = (), unit_tests: bool = True, runtime: str = "") ->
     python = sys.executable
     os.environ["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"  # debugpy's note on frozen modules
     paths = [p for p in all_notebooks(ROOT) if not only or any(o in p.name for o in only)]
+    if not paths:
+        print(f"no notebook's name contains any of {list(only)}: nothing to run", file=sys.stderr)
+        return 2
     print(f"Colab twin {runtime}: Python {sys.version.split()[0]}, {_versions()}")
     print(f"{len(paths)} notebook(s), each alone in an empty folder with a stand-in google.colab")
     results = []
