@@ -1,4 +1,4 @@
-"""Each team's own distribution (utils.bayes.team_distribution) and the lab's lesson tools:
+"""Each team's own distribution (utils.lab_tools.team_distribution) and the lab's lesson tools:
 best_line, fit_cross_entropy, paired_difference, StackedMLP."""
 
 import copy
@@ -7,18 +7,17 @@ import math
 import pytest
 import torch
 
-from utils.bayes import (
+from utils.bayes import GaussianClasses, paired_difference
+from utils.checks.lab import _train_classifier
+from utils.lab_tools import (
     BAYES_RISK_RANGE,
-    GaussianClasses,
     best_line,
     describe_parameters,
     fit_cross_entropy,
     normalise_team,
-    paired_difference,
     team_distribution,
     team_seed,
 )
-from utils.checks.lab import _train_classifier
 from utils.models import StackedMLP
 
 

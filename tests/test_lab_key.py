@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from utils.bayes import describe_parameters, team_distribution
 from utils.course import lab_key
+from utils.lab_tools import describe_parameters, team_distribution
 from utils.notebooks import read_notebook
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -7,6 +7,7 @@ Small modules by topic, each importable on its own:
 - `utils.data`: synthetic datasets, digits (MNIST or scikit-learn's 8×8), device-resident batches
 - `utils.losses`: the lecture's loss functions
 - `utils.bayes`: a class-conditional Gaussian model with its Bayes rule and Bayes risk
+- `utils.lab_tools`: the graded lab's own tools (each team's distribution, the best line)
 - `utils.models`: perceptron, logistic regression, feed-forward networks
 - `utils.train`: the training loop (`fit`, `evaluate`)
 - `utils.plots`: decision regions, activations, learning curves, confusion matrices, images

@@ -19,16 +19,16 @@ from collections.abc import Sequence
 
 import torch
 
-from utils.bayes import (
+from utils.bayes import paired_difference
+from utils.checks.lab import _quadratic_features, _train_classifier
+from utils.lab_tools import (
     best_line,
     describe_parameters,
     fit_cross_entropy,
     normalise_team,
-    paired_difference,
     team_distribution,
     team_seed,
 )
-from utils.checks.lab import _quadratic_features, _train_classifier
 from utils.models import StackedMLP
 
 # The complete edition's settings (tests/test_lab_key.py checks that the notebook agrees).
