@@ -88,6 +88,20 @@ def test_student_edition_needs_a_verdict_for_every_stub():
     assert stopped.problems[0].startswith("error: cell 4")
 
 
+def test_a_naive_stub_may_get_its_verdict_under_its_checks_name():
+    naive = f"def margin_naive(x):\n{STUB.format('margin_naive')}\n\n\ncheck_margin(margin_naive)"
+    nb = notebook(naive, stub("margin"))
+    under_check = result(verdicts=["margin"])
+    judge(under_check, nb, student=True)
+    assert under_check.ok
+    under_own = result(verdicts=["margin_naive", "margin"])
+    judge(under_own, nb, student=True)
+    assert under_own.ok
+    stranger = result(verdicts=["margin", "other"])
+    judge(stranger, nb, student=True)
+    assert not stranger.ok
+
+
 def test_graded_lab_must_stop_at_its_first_task_only():
     nb = notebook(stub("first"), "use(first)", stub("second"), team=True)
     stop = {"error_name": "NotImplementedError", "error": "cell 5 `use(first)`: …"}
