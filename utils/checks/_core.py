@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import torch
 
-__all__ = ["Case", "ExerciseFailed", "Verdict", "check_function", "short_repr"]
+__all__ = ["Case", "ExerciseFailed", "Named", "Verdict", "check_function", "short_repr"]
 
 PASSED, FAILED, NOT_IMPLEMENTED = "passed", "failed", "not implemented"
 
@@ -59,6 +59,19 @@ class Verdict:
     def _ipython_display_(self) -> None:
         # The check has printed the verdict already: show nothing more as the cell's result.
         return None
+
+
+class Named:
+    """A function shown by its formula in a verdict's input line."""
+
+    def __init__(self, fn, text: str) -> None:
+        self.fn, self.text = fn, text
+
+    def __call__(self, *args):
+        return self.fn(*args)
+
+    def __repr__(self) -> str:
+        return self.text
 
 
 @dataclass

@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 
 from utils import losses
-from utils.checks._core import Case, Verdict, check_function
+from utils.checks._core import Case, Named, Verdict, check_function
 from utils.checks.formulas import check_formula
 
 __all__ = [
@@ -15,19 +15,6 @@ __all__ = [
     "check_threshold_risk_formula",
     "check_zero_one_loss",
 ]
-
-
-class _Named:
-    """A function shown by its formula in a verdict's input line."""
-
-    def __init__(self, fn, text: str) -> None:
-        self.fn, self.text = fn, text
-
-    def __call__(self, *args):
-        return self.fn(*args)
-
-    def __repr__(self) -> str:
-        return self.text
 
 
 def _is_float_tensor(value) -> bool:
@@ -104,13 +91,13 @@ def check_binary_cross_entropy(fn) -> Verdict:
 def check_empirical_risk(fn) -> Verdict:
     """Exercise 1.3: ``empirical_risk(loss, f, x, y)`` = (1/N) Σ_i ℓ(f(x_i), y_i)."""
 
-    squared = _Named(lambda y_hat, y: (y_hat - y) ** 2, "ℓ(ŷ, y) = (ŷ − y)²")
-    zero_one = _Named(lambda y_hat, y: (y_hat != y).float(), "ℓ(ŷ, y) = 1{ŷ ≠ y}")
+    squared = Named(lambda y_hat, y: (y_hat - y) ** 2, "ℓ(ŷ, y) = (ŷ − y)²")
+    zero_one = Named(lambda y_hat, y: (y_hat != y).float(), "ℓ(ŷ, y) = 1{ŷ ≠ y}")
     # Not symmetric, ℓ(ŷ, y) ≠ ℓ(y, ŷ): it catches the arguments swapped.
-    over_prediction = _Named(lambda y_hat, y: (y_hat - y).clamp(min=0), "ℓ(ŷ, y) = max(ŷ − y, 0)")
-    vector_squared = _Named(lambda y_hat, y: ((y_hat - y) ** 2).sum(dim=1), "ℓ(ŷ, y) = ‖ŷ − y‖²")
-    double = _Named(lambda x: 2 * x, "f(x) = 2x")
-    threshold = _Named(lambda x: (x > 0.5).long(), "f(x) = 1{x > 0.5}")
+    over_prediction = Named(lambda y_hat, y: (y_hat - y).clamp(min=0), "ℓ(ŷ, y) = max(ŷ − y, 0)")
+    vector_squared = Named(lambda y_hat, y: ((y_hat - y) ** 2).sum(dim=1), "ℓ(ŷ, y) = ‖ŷ − y‖²")
+    double = Named(lambda x: 2 * x, "f(x) = 2x")
+    threshold = Named(lambda x: (x > 0.5).long(), "f(x) = 1{x > 0.5}")
 
     x = torch.tensor([0.0, 1.0, 2.0])
     y = torch.tensor([0.0, 1.0, 1.0])

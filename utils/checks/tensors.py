@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from utils.checks._core import Case, Verdict, check_function
+from utils.checks._core import Case, Named, Verdict, check_function
 from utils.checks.formulas import check_formula
 
 __all__ = [
@@ -76,24 +76,11 @@ def check_relu_unit_grad(fn) -> Verdict:
     return check_function("relu_unit_grad", fn, cases)
 
 
-class _Named:
-    """A function shown by its formula in a verdict's input line."""
-
-    def __init__(self, fn, text: str) -> None:
-        self.fn, self.text = fn, text
-
-    def __call__(self, *args):
-        return self.fn(*args)
-
-    def __repr__(self) -> str:
-        return self.text
-
-
 def _what_changed(fn) -> str:
     """Call ``fn(torch.sin, x)`` on a tensor of the caller's and say what it did to that tensor."""
     x = torch.linspace(-1.0, 1.0, 5)
     before = x.clone()
-    fn(_Named(torch.sin, "sin"), x)
+    fn(Named(torch.sin, "sin"), x)
     changes = []
     if x.requires_grad:
         changes.append("x.requires_grad switched on")
@@ -113,13 +100,11 @@ def check_autograd_derivative(fn) -> Verdict:
         "call f on it, then .sum().backward() and return the copy's .grad"
     )
     cases = [
-        Case((_Named(torch.sin, "sin"), x), torch.cos(x), "f = sin", atol=1e-6),
-        Case((_Named(lambda t: t**3, "x³"), x), 3 * x**2, "f = x³", atol=1e-5),
+        Case((Named(torch.sin, "sin"), x), torch.cos(x), "f = sin", atol=1e-6),
+        Case((Named(lambda t: t**3, "x³"), x), 3 * x**2, "f = x³", atol=1e-5),
+        Case((Named(torch.exp, "exp"), torch.tensor([0.0])), torch.tensor([1.0]), "a single point"),
         Case(
-            (_Named(torch.exp, "exp"), torch.tensor([0.0])), torch.tensor([1.0]), "a single point"
-        ),
-        Case(
-            (_Named(lambda t: torch.relu(t) * 2.0, "2·max(x, 0)"), torch.tensor([-1.0, 0.0, 1.0])),
+            (Named(lambda t: torch.relu(t) * 2.0, "2·max(x, 0)"), torch.tensor([-1.0, 0.0, 1.0])),
             torch.tensor([0.0, 0.0, 2.0]),
             "f = 2·max(x, 0), with the kink",
         ),
@@ -134,7 +119,7 @@ def check_autograd_derivative(fn) -> Verdict:
             ),
         ),
         Case(
-            (_Named(torch.log, "ln"), leaf),
+            (Named(torch.log, "ln"), leaf),
             1 / leaf.detach(),
             "an x that already requires grad",
             hint=(
