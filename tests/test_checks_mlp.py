@@ -37,15 +37,6 @@ def _relu_everywhere(x, weights, biases):
     return f
 
 
-def _no_transpose(x, weights, biases):
-    f = x
-    for h, (w, b) in enumerate(zip(weights, biases, strict=True)):
-        f = f @ w + b
-        if h < len(weights) - 1:
-            f = f.clamp(min=0)
-    return f
-
-
 def _no_zero_grad(model, x, y, loss_fn, optimizer):
     loss = loss_fn(model(x), y)
     loss.backward()

@@ -14,6 +14,7 @@ from utils.checks.mlp import (
     check_parameter_count_formula,
     check_training_step,
     check_two_layer_backward,
+    two_layer_problem,
 )
 from utils.models import MLP, count_parameters, feedforward, two_layer_backward
 
@@ -138,14 +139,7 @@ def test_training_step_returning_an_int_like_number_passes():
 
 
 def _setup(n=6, sizes=(4, 5, 3), seed=0):
-    g = torch.Generator().manual_seed(seed)
-    x = torch.randn(n, sizes[0], generator=g, dtype=torch.float64)
-    y = torch.randint(0, sizes[2], (n,), generator=g)
-    w1 = torch.randn(sizes[1], sizes[0], generator=g, dtype=torch.float64)
-    b1 = torch.randn(sizes[1], generator=g, dtype=torch.float64)
-    w2 = torch.randn(sizes[2], sizes[1], generator=g, dtype=torch.float64)
-    b2 = torch.randn(sizes[2], generator=g, dtype=torch.float64)
-    return x, y, w1, b1, w2, b2
+    return two_layer_problem(n, sizes, torch.Generator().manual_seed(seed))
 
 
 def test_reference_backward_matches_autograd_and_finite_differences():

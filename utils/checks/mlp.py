@@ -262,6 +262,19 @@ def _autograd_gradients(x, y, w1, b1, w2, b2) -> tuple[torch.Tensor, ...]:
     return torch.autograd.grad(loss, params)
 
 
+def two_layer_problem(n: int, sizes, generator: torch.Generator):
+    """A random batch and two-layer network in float64: ``x`` (n, n_0), class labels ``y``, and
+    W_1 (n_1, n_0), b_1, W_2 (n_2, n_1), b_2, for ``sizes`` = (n_0, n_1, n_2)."""
+    g = generator
+    x = torch.randn(n, sizes[0], generator=g, dtype=torch.float64)
+    y = torch.randint(0, sizes[2], (n,), generator=g)
+    w1 = torch.randn(sizes[1], sizes[0], generator=g, dtype=torch.float64)
+    b1 = torch.randn(sizes[1], generator=g, dtype=torch.float64)
+    w2 = torch.randn(sizes[2], sizes[1], generator=g, dtype=torch.float64)
+    b2 = torch.randn(sizes[2], generator=g, dtype=torch.float64)
+    return x, y, w1, b1, w2, b2
+
+
 def check_two_layer_backward(fn) -> Verdict:
     """Exercise 6.3: the backward pass of z_0 = x, a_1 = W_1 z_0 + b_1, z_1 = ReLU(a_1),
     a_2 = W_2 z_1 + b_2, L = mean cross-entropy; compared with autograd in float64."""
@@ -299,12 +312,7 @@ def check_two_layer_backward(fn) -> Verdict:
     ]
     cases = []
     for n, sizes, label, hint in specs:
-        x = torch.randn(n, sizes[0], generator=g, dtype=torch.float64)
-        y = torch.randint(0, sizes[2], (n,), generator=g)
-        w1 = torch.randn(sizes[1], sizes[0], generator=g, dtype=torch.float64)
-        b1 = torch.randn(sizes[1], generator=g, dtype=torch.float64)
-        w2 = torch.randn(sizes[2], sizes[1], generator=g, dtype=torch.float64)
-        b2 = torch.randn(sizes[2], generator=g, dtype=torch.float64)
+        x, y, w1, b1, w2, b2 = two_layer_problem(n, sizes, g)
         if n < 6:  # every a_1 > 0 here: these cases test δ_2 and the batch mean, not the mask
             b1 = 0.5 - (x @ w1.T).min(dim=0).values
         if "dead" in label:
