@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import sympy
+from functools import cache
+
 import torch
 
 from utils.checks._core import Case, Verdict, check_function
@@ -142,11 +143,18 @@ def check_stable_softmax(fn) -> Verdict:
 
 # --- pen-and-paper answers typed as formulas (K = 3 logits a1, a2, a3) -------------------------
 
-_A = sympy.symbols("a1 a2 a3", real=True)
-_DENOMINATOR = sum(sympy.exp(a) for a in _A)
-# s1, s2, s3 may be used as shorthands for softmax(a)_1, softmax(a)_2, softmax(a)_3.
-_SOFTMAX_NAMES = {f"s{j + 1}": sympy.exp(a) / _DENOMINATOR for j, a in enumerate(_A)}
 _VARIABLES = "a1, a2, a3"
+
+
+@cache
+def _softmax_names() -> dict:
+    """s1, s2, s3: shorthands for softmax(a)_1, softmax(a)_2, softmax(a)_3 in an answer (SymPy is
+    imported on the first formula check, not with `utils.checks`)."""
+    import sympy
+
+    a = sympy.symbols(_VARIABLES, real=True)
+    denominator = sum(sympy.exp(a_k) for a_k in a)
+    return {f"s{j + 1}": sympy.exp(a_j) / denominator for j, a_j in enumerate(a)}
 
 
 def check_ce_gradient_formula(fn) -> Verdict:
@@ -171,7 +179,7 @@ def check_ce_gradient_formula(fn) -> Verdict:
         fn,
         "s1 - 1",
         _VARIABLES,
-        functions=_SOFTMAX_NAMES,
+        functions=_softmax_names(),
         hint=hint,
         mistakes=mistakes,
     )
@@ -199,7 +207,7 @@ def check_softmax_jacobian_entry(fn) -> Verdict:
         fn,
         "-s1*s2",
         _VARIABLES,
-        functions=_SOFTMAX_NAMES,
+        functions=_softmax_names(),
         hint=hint,
         mistakes=mistakes,
     )

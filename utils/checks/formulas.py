@@ -21,42 +21,47 @@ import math
 import random
 import re
 from collections.abc import Callable, Mapping, Sequence
-
-import sympy
-from sympy.parsing.sympy_parser import (
-    convert_xor,
-    implicit_multiplication_application,
-    parse_expr,
-    standard_transformations,
-)
+from functools import cache
+from typing import TYPE_CHECKING
 
 from utils.checks._core import FAILED, NOT_IMPLEMENTED, PASSED, ExerciseFailed, Verdict, _emit
 
+if TYPE_CHECKING:
+    import sympy
+
 __all__ = ["check_formula", "compare_formulas"]
 
-_TRANSFORMS = (*standard_transformations, implicit_multiplication_application, convert_xor)
-
-
-def _sigma(a):
-    return 1 / (1 + sympy.exp(-a))
-
-
 # Names a student may use besides the exercise's variables (the lecture's and Python's).
-FUNCTIONS: dict[str, object] = {
-    "sigma": _sigma,
-    "sigmoid": _sigma,
-    "exp": sympy.exp,
-    "ln": sympy.log,
-    "log": sympy.log,
-    "sqrt": sympy.sqrt,
-    "tanh": sympy.tanh,
-    "artanh": sympy.atanh,
-    "atanh": sympy.atanh,
-    "abs": sympy.Abs,
-    "pi": sympy.pi,
-    "e": sympy.E,
-    "Phi": lambda x: (1 + sympy.erf(x / sympy.sqrt(2))) / 2,
-}
+FUNCTION_NAMES = ("sigma", "sigmoid", "exp", "ln", "log", "sqrt", "tanh", "artanh", "atanh", "abs")
+CONSTANT_NAMES = ("pi", "e", "Phi")
+
+
+@cache
+def _known_names() -> dict[str, object]:
+    """SymPy for FUNCTION_NAMES and CONSTANT_NAMES (imported on the first formula check, not when
+    `utils.checks` is: SymPy takes about 0.3 s to import)."""
+    import sympy
+
+    def sigma(a):
+        return 1 / (1 + sympy.exp(-a))
+
+    names = {
+        "sigma": sigma,
+        "sigmoid": sigma,
+        "exp": sympy.exp,
+        "ln": sympy.log,
+        "log": sympy.log,
+        "sqrt": sympy.sqrt,
+        "tanh": sympy.tanh,
+        "artanh": sympy.atanh,
+        "atanh": sympy.atanh,
+        "abs": sympy.Abs,
+        "pi": sympy.pi,
+        "e": sympy.E,
+        "Phi": lambda x: (1 + sympy.erf(x / sympy.sqrt(2))) / 2,
+    }
+    assert set(names) == set(FUNCTION_NAMES + CONSTANT_NAMES)
+    return names
 
 
 def _symbols(
@@ -65,6 +70,8 @@ def _symbols(
     names = variables.replace(",", " ").split() if isinstance(variables, str) else list(variables)
     if not names:
         raise ValueError("`variables` must name at least one variable, e.g. 'a' or 'x, y'")
+    import sympy
+
     pos = set(names) if positive is True else set(positive or ())
     return {
         n: sympy.Symbol(n, positive=True) if n in pos else sympy.Symbol(n, real=True) for n in names
@@ -87,13 +94,22 @@ def _parse(text: str, symbols: Mapping[str, sympy.Symbol], extra: Mapping[str, o
             raise ValueError("a ')' closes a bracket that was never opened")
     if depth:
         raise ValueError(f"{depth} bracket(s) '(' are never closed")
-    local = {**FUNCTIONS, **extra, **symbols}
+    import sympy
+    from sympy.parsing.sympy_parser import (
+        convert_xor,
+        implicit_multiplication_application,
+        parse_expr,
+        standard_transformations,
+    )
+
+    transforms = (*standard_transformations, implicit_multiplication_application, convert_xor)
+    local = {**_known_names(), **extra, **symbols}
     try:
-        expr = parse_expr(cleaned, local_dict=local, transformations=_TRANSFORMS, evaluate=True)
+        expr = parse_expr(cleaned, local_dict=local, transformations=transforms, evaluate=True)
     except TypeError:
         raise ValueError(
             "a function is used without its argument in brackets (write sigma(a), exp(x), "
-            f"ln(p); the functions are {', '.join(n for n in FUNCTIONS if n not in ('pi', 'e'))})"
+            f"ln(p); the functions are {', '.join((*FUNCTION_NAMES, 'Phi'))})"
         ) from None
     except Exception as exc:  # noqa: BLE001 - any parse error becomes a verdict
         raise ValueError(f"{type(exc).__name__}: {exc}".strip().rstrip(":")) from None
@@ -142,6 +158,8 @@ def compare_formulas(
     ValueError
         When ``expected`` itself does not parse (a bug of the check, not of the student).
     """
+    import sympy
+
     symbols = _symbols(variables, positive)
     extra = dict(functions or {})
     try:
