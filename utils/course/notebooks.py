@@ -26,8 +26,9 @@ import nbformat
 
 from utils.env import repo_root
 
-NOTEBOOK_NAME = re.compile(r"^(\d\d)_[a-z0-9]+(?:_[a-z0-9]+)*\.ipynb$")
-TITLE_LINE = re.compile(r"^# (\d\d) · (.+)$")
+# NN_name.ipynb; a lettered NNx_name.ipynb (01b_…) continues notebook NN where its story splits.
+NOTEBOOK_NAME = re.compile(r"^(\d\d)([a-z]?)_[a-z0-9]+(?:_[a-z0-9]+)*\.ipynb$")
+TITLE_LINE = re.compile(r"^# (\d\d[a-z]?) · (.+)$")
 BADGE_IMAGE = "https://colab.research.google.com/assets/colab-badge.svg"
 BADGE_LINE = re.compile(r"^\[!\[Open In Colab\]\(.*\)\]\(.*\)\s*$")
 SETUP_FIRST_LINE = "# Setup"
@@ -134,8 +135,9 @@ def badge_line(repo: str, ref: str, relpath: str) -> str:
 
 
 def series_notebooks(root: Path | None = None) -> list[Path]:
-    """The complete edition: ``notebooks/NN_*.ipynb``, sorted."""
-    return sorted((root or repo_root()).joinpath("notebooks").glob("[0-9][0-9]_*.ipynb"))
+    """The complete edition: ``notebooks/NN_*.ipynb`` and ``NNx_*.ipynb``, in the series' order."""
+    folder = (root or repo_root()).joinpath("notebooks")
+    return sorted(p for p in folder.glob("[0-9][0-9]*_*.ipynb") if NOTEBOOK_NAME.match(p.name))
 
 
 def all_notebooks(root: Path | None = None) -> list[Path]:
@@ -271,16 +273,28 @@ def expected_files(root: Path, repo: str, ref: str) -> dict[Path, str]:
 
 
 def naming_problems(root: Path) -> list[str]:
-    """File names that break the ``NN_snake_case.ipynb`` rule, and gaps in the numbering."""
+    """File names that break the ``NN_snake_case.ipynb`` rule, and gaps in the numbering.
+
+    A lettered notebook (``01b_…``) must follow its notebook ``01_…``, without a gap in letters.
+    """
     problems = []
     names = [p.name for p in root.joinpath("notebooks").glob("*.ipynb")]
-    numbers = []
+    numbers, letters = [], {}
     for name in sorted(names):
         match = NOTEBOOK_NAME.match(name)
         if not match:
             problems.append(f"notebooks/{name}: the name must be NN_snake_case_title.ipynb")
+        elif match.group(2):
+            letters.setdefault(int(match.group(1)), []).append(match.group(2))
         else:
             numbers.append(int(match.group(1)))
+    for number, found in sorted(letters.items()):
+        expected = [chr(ord("b") + i) for i in range(len(found))]
+        if number not in numbers or found != expected:
+            problems.append(
+                f"notebooks/: {number:02d}{found[0]}_… needs {number:02d}_… and letters b, c, … "
+                f"in order; found {[f'{number:02d}{x}' for x in found]}"
+            )
     if numbers != list(range(len(numbers))):
         problems.append(f"notebooks/: numbers must run 00, 01, ... without gaps; found {numbers}")
     return problems
