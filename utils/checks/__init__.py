@@ -14,6 +14,7 @@ from utils.checks.lab import *  # noqa: F403 - notebook 07
 from utils.checks.logistic import *  # noqa: F403 - notebook 04
 from utils.checks.losses import *  # noqa: F403 - notebook 01
 from utils.checks.mlp import *  # noqa: F403 - notebook 06
+from utils.checks.optimisation import *  # noqa: F403 - notebook 01b
 from utils.checks.perceptron import *  # noqa: F403 - notebook 03
 from utils.checks.tensors import *  # noqa: F403 - notebook 00
 
