@@ -5,10 +5,10 @@ from __future__ import annotations
 from utils.checks._core import Verdict
 from utils.checks.formulas import check_formula
 
-__all__ = ["check_minibatch_variance_formula"]
+__all__ = ["check_batch_variance_formula"]
 
 
-def check_minibatch_variance_formula(fn) -> Verdict:
+def check_batch_variance_formula(fn) -> Verdict:
     """Exam 1b.3: the variance of a mini-batch mean drawn without replacement, in N, B and s2.
 
     ``s2`` is the population variance (1/N) Σ_i (g_i − ḡ)² of the N per-example gradients
@@ -46,7 +46,7 @@ def check_minibatch_variance_formula(fn) -> Verdict:
         "for two different draws; find c from Σ_i (g_i − ḡ) = 0"
     )
     return check_formula(
-        "minibatch_variance_formula",
+        "batch_variance_formula",
         fn,
         "s2/B * (N - B)/(N - 1)",
         "N, B, s2",
