@@ -15,10 +15,12 @@ one page, readable without a network (the style and the figures are inside the f
 
 How submissions are counted. A submission is a CSV row. Its ``exercises`` column
 (``name: status; …``) says what the checker re-checked: ``passed``; ``not implemented`` (not
-done); anything else is wrong. An exercise is expected of every row of the CSVs in which it
-appears at least once; a row of such a CSV that lacks it (a notebook that was unreadable, or
-stopped before it) counts as not done for it. A column that is missing (an older checker's
-CSV) is read as empty.
+done); anything else is wrong. Exercises re-checked in the same row belong to the same
+notebook; a row expects every exercise of its notebook, and one that lacks an exercise (its
+cell deleted) counts as not done for it. A row without any exercise (an unreadable notebook)
+counts as not done for every exercise of its CSV, or of all the CSVs when its own names none
+(a slice of unreadable files). A column that is missing (an older checker's CSV) is read as
+empty.
 
 Everything taken from a CSV (file and team names, messages: what students control) is
 HTML-escaped, and the page forbids scripts (a Content-Security-Policy without any script
@@ -248,18 +250,47 @@ class ExerciseCounts:
         return value / self.submissions if self.submissions else 0.0
 
 
+def expected_exercises(rows: Sequence[Row]) -> list[set[str]]:
+    """For each row, the exercises expected of it (module docstring): exercises re-checked in
+    one notebook belong together (those of a row, joined across rows); a row expects every
+    exercise of the notebooks of those it has, and a row with none (unreadable, stopped
+    early) every exercise of its CSV, or of the whole report when its CSV names none."""
+    parent: dict[str, str] = {}
+
+    def root(name: str) -> str:
+        while parent[name] != name:
+            parent[name] = parent[parent[name]]
+            name = parent[name]
+        return name
+
+    for row in rows:
+        names = list(row.exercises)
+        for name in names:
+            parent.setdefault(name, name)
+        for name in names[1:]:
+            parent[root(name)] = root(names[0])
+    groups: dict[str, set[str]] = defaultdict(set)
+    for name in parent:
+        groups[root(name)].add(name)
+    in_csv: dict[str, set[str]] = defaultdict(set)
+    for row in rows:
+        in_csv[row.source].update(row.exercises)
+    everything = set(parent)
+    expected = []
+    for row in rows:
+        own = set(row.exercises) or in_csv[row.source] or everything
+        expected.append(set().union(*(groups[root(name)] for name in own)) if own else set())
+    return expected
+
+
 def exercise_counts(rows: Sequence[Row]) -> dict[str, ExerciseCounts]:
-    """Per exercise: passed / wrong / not done, over the rows that expect it (module docstring)."""
-    expected: dict[str, set[str]] = defaultdict(set)  # exercise -> CSVs where it appears
-    for row in rows:
-        for name in row.exercises:
-            expected[name].add(row.source)
-    counts = {name: ExerciseCounts() for name in sorted(expected)}
-    for row in rows:
+    """Per exercise: passed / wrong / not done, over the rows that expect it."""
+    expected = expected_exercises(rows)
+    counts = {name: ExerciseCounts() for name in sorted(set().union(*expected, set()))}
+    for row, names in zip(rows, expected, strict=True):
         named = {exercise for exercise, _ in row.mistakes}
-        for name, count in counts.items():
-            if row.source not in expected[name]:
-                continue
+        for name in names:
+            count = counts[name]
             count.submissions += 1
             status = row.exercises.get(name)
             if status == PASSED:
@@ -455,7 +486,10 @@ def figure_exercises(counts: dict[str, ExerciseCounts]) -> str:
 def figure_bars(labels: list[str], values: list[float], xlabel: str, colour: str) -> str:
     fig = _figure(7, 0.35 * len(labels) + 1.0)
     ax = fig.add_subplot()
+    from matplotlib.ticker import MaxNLocator
+
     ax.barh([_short(s, 45) for s in labels], values, color=colour)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.invert_yaxis()
     ax.set_xlabel(xlabel)
     return _png(fig)
@@ -468,6 +502,9 @@ def figure_runtimes(times: list[float]) -> str:
     ax.axvline(statistics.median(times), color="k", linestyle="--", label="median")
     ax.set_xlabel("run time of the check (s)")
     ax.set_ylabel("submissions")
+    from matplotlib.ticker import MaxNLocator
+
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.legend(frameon=False)
     return _png(fig)
 
@@ -584,7 +621,7 @@ def render(
 def _hint(mistake: str, hints: dict[str, str], note: str) -> str:
     if mistake in hints:
         return hints[mistake]
-    return note or "(no hint known for this mistake id)"
+    return "—" if note else "(no hint known for this mistake id)"
 
 
 def _reteach(mistakes: Counter, counts, hints, note) -> list[str]:
@@ -595,6 +632,8 @@ def _reteach(mistakes: Counter, counts, hints, note) -> list[str]:
             "empty or absent).</p></section>"
         )
         return out
+    if note:
+        out.append(f'<p class="note">{esc(note)}: the mistakes are shown by their ids.</p>')
     out.append('<ol class="reteach">')
     for (exercise, mistake), n in _ranked(mistakes)[:RETEACH]:
         wrong = counts[exercise].wrong if exercise in counts else 0
@@ -602,7 +641,12 @@ def _reteach(mistakes: Counter, counts, hints, note) -> list[str]:
             f"<li><strong>{esc(mistake)}</strong> in <code>{esc(exercise)}</code>: "
             f'<span class="count">{n}</span> submission(s)'
             + (f" ({percent(n, wrong)} of its wrong answers)" if wrong else "")
-            + f'<br><span class="hint">Hint shown: {esc(_hint(mistake, hints, note))}</span></li>'
+            + (
+                f'<br><span class="hint">Hint shown: {esc(hints[mistake])}</span>'
+                if mistake in hints
+                else ""
+            )
+            + "</li>"
         )
     out.append("</ol></section>")
     return out
