@@ -82,6 +82,17 @@ def test_the_lab_ends_with_the_figures_and_the_check():
     assert isinstance(call, ast.Call) and call.func.id == "download_figures", figures
     known = inspect.signature(handin.download_figures).parameters
     assert {k.arg for k in call.keywords} <= set(known), "an argument download_figures lacks"
+    defined = set()  # every name the notebook binds before its hand-in cell
+    for source in lab_cells()[:-2]:
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                defined.add(node.id)
+            elif isinstance(node, ast.FunctionDef | ast.ClassDef):
+                defined.add(node.name)
+            elif isinstance(node, ast.alias):
+                defined.add((node.asname or node.name).split(".")[0])
+    used = {n.id for n in ast.walk(call) if isinstance(n, ast.Name)} - {"download_figures"}
+    assert used <= defined, f"the hand-in cell uses names the notebook never sets: {used - defined}"
 
 
 def test_in_colab_the_lab_cell_checks_the_open_notebook(monkeypatch, capsys):

@@ -192,6 +192,25 @@ def test_the_numbers_are_the_formatted_inputs(tmp_path, figures):
     assert shapes["distribution"].text_frame.text == "class 0: prior 0.40\nclass 1: prior 0.60"
 
 
+def test_the_labs_own_estimates_are_shown_with_their_error(tmp_path, figures):
+    """utils.bayes's RiskEstimate (what notebook 07 computes), per seed and alone."""
+    from utils.bayes import RiskEstimate
+
+    numbers = {
+        "Bayes risk R*": RiskEstimate(0.19748, 0.00063, "Monte Carlo (n=400000)"),
+        "best line's risk": RiskEstimate(0.25398, 0.0, "closed form"),
+    }
+    excess = {("logistic", 50): [RiskEstimate(v, 0.001, "paired") for v in (0.3, 0.1, 0.2)]}
+    deck = build(tmp_path, figures, numbers=numbers, excess=excess)
+    shapes = {sh.name: sh for _, slide in sections_of(deck) for sh in slide.shapes}
+    rows = {r[0]: r[1:] for r in table_rows(shapes["numbers"])[1:]}
+    assert rows == {
+        "Bayes risk R*": ["0.1975 ± 0.0006", "± standard error of the test sample"],
+        "best line's risk": ["0.2540", "exact"],
+    }
+    assert table_rows(shapes["excess"])[1] == ["logistic", "0.2000 [0.1000, 0.3000]"]
+
+
 def test_slides_hold_prompts_never_answers(tmp_path, figures):
     """Every content slide has prompts, each an instruction; no other prose is written."""
     deck = build(tmp_path, figures)

@@ -286,7 +286,8 @@ def expected_exercises(rows: Sequence[Row]) -> list[set[str]]:
 def exercise_counts(rows: Sequence[Row]) -> dict[str, ExerciseCounts]:
     """Per exercise: passed / wrong / not done, over the rows that expect it."""
     expected = expected_exercises(rows)
-    counts = {name: ExerciseCounts() for name in sorted(set().union(*expected, set()))}
+    order = dict.fromkeys(name for row in rows for name in row.exercises)  # notebook order
+    counts = {name: ExerciseCounts() for name in order}
     for row, names in zip(rows, expected, strict=True):
         named = {exercise for exercise, _ in row.mistakes}
         for name in names:
