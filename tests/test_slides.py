@@ -211,6 +211,22 @@ def test_the_labs_own_estimates_are_shown_with_their_error(tmp_path, figures):
     assert table_rows(shapes["excess"])[1] == ["logistic", "0.2000 [0.1000, 0.3000]"]
 
 
+def test_many_numbers_go_on_several_slides(tmp_path, figures):
+    numbers = {f"quantity {k:02d}": 0.01 * k for k in range(19)}
+    deck = build(tmp_path, figures, numbers=numbers)
+    tables = [
+        (title(slide), table_rows(shape))
+        for _, slide in sections_of(deck)
+        for shape in slide.shapes
+        if shape.name == "numbers"
+    ]
+    assert [t for t, _ in tables] == [f"Our numbers ({k} of 3)" for k in (1, 2, 3)]
+    shown = [row for _, rows in tables for row in rows[1:]]
+    assert shown == [[f"quantity {k:02d}", f"{0.01 * k:.4f}", "exact"] for k in range(19)]
+    for _, rows in tables:
+        assert rows[0] == ["quantity", "value", "uncertainty"] and len(rows) <= 9
+
+
 def test_slides_hold_prompts_never_answers(tmp_path, figures):
     """Every content slide has prompts, each an instruction; no other prose is written."""
     deck = build(tmp_path, figures)

@@ -510,9 +510,13 @@ def _program(deck: _Deck, figures: list[Path]) -> None:
 
 
 def _results(deck, figures, rows, excess, families, sizes) -> None:
-    if len(rows) > 1:
-        slide = deck.slide("Our numbers")
-        deck.table(slide, rows, 0.5, 1.4, 12.3)
+    per_slide = 8  # rows of numbers that fit above the prompts
+    chunks = [rows[k : k + per_slide] for k in range(1, len(rows), per_slide)]
+    for k, chunk in enumerate(chunks):
+        slide = deck.slide(
+            "Our numbers" + (f" ({k + 1} of {len(chunks)})" if len(chunks) > 1 else "")
+        )
+        deck.table(slide, [rows[0], *chunk], 0.5, 1.4, 12.3)
         deck.prompts(
             slide,
             [
