@@ -53,7 +53,7 @@ RETEACH = 3  # the mistakes named at the top of the page
 KEY_COLUMN = re.compile(r"^(key_|bayes_risk$|excess_)")  # CSV columns holding key numbers
 NUMBER = re.compile(r"[-+−]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
 MAX_BYTES = 50_000_000  # a summary CSV of a few thousand rows is well under a megabyte
-csv.field_size_limit(1_000_000)
+MAX_FIELD = 1_000_000  # characters in one field (the checker caps its fields at 2000)
 
 # What blocked a submission: the checker's messages, grouped by kind (first match wins).
 BLOCK_GROUPS = [
@@ -164,6 +164,8 @@ def read_csv(path: str | Path) -> list[Row]:
         raise ClassReportError(f"{name}: cannot be read ({exc.strerror or exc})") from None
     if "\x00" in text:
         raise ClassReportError(f"{name}: holds NUL bytes: not a CSV file")
+    if csv.field_size_limit() < MAX_FIELD:
+        csv.field_size_limit(MAX_FIELD)
     reader = csv.DictReader(io.StringIO(text, newline=""))
     try:
         header = reader.fieldnames
