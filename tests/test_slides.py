@@ -59,8 +59,11 @@ NUMBERS = {
     "logistic regression at N = 50": [0.0955, 0.0572, 0.1200, 0.0801, 0.0634],
 }
 EXPECTED_NUMBERS = {  # written out by hand: what a person reads on the slide
-    "Bayes risk R*": ("0.1234 ± 0.0008", "± standard error of the test sample"),
-    "approximation error of lines": ("0.0456 ± 0.0011", "± standard error of the test sample"),
+    "Bayes risk R*": ("0.1234 ± 0.0008", "± standard error of the sample it is measured on"),
+    "approximation error of lines": (
+        "0.0456 ± 0.0011",
+        "± standard error of the sample it is measured on",
+    ),
     "best line's risk (exact)": ("0.1690", "exact"),
     "logistic regression at N = 50": ("0.0801 [0.0572, 0.1200]", "median [min, max] over 5 seeds"),
 }
@@ -205,7 +208,7 @@ def test_the_labs_own_estimates_are_shown_with_their_error(tmp_path, figures):
     shapes = {sh.name: sh for _, slide in sections_of(deck) for sh in slide.shapes}
     rows = {r[0]: r[1:] for r in table_rows(shapes["numbers"])[1:]}
     assert rows == {
-        "Bayes risk R*": ["0.1975 ± 0.0006", "± standard error of the test sample"],
+        "Bayes risk R*": ["0.1975 ± 0.0006", "± standard error of the sample it is measured on"],
         "best line's risk": ["0.2540", "exact"],
     }
     assert table_rows(shapes["excess"])[1] == ["logistic", "0.2000 [0.1000, 0.3000]"]

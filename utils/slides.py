@@ -140,7 +140,7 @@ def _uncertainty_kind(value: object) -> str:
         return f"median [min, max] over {len(value)} seeds"
     if isinstance(value, tuple) or _is_estimate(value):
         stderr = _as_float(value[1] if isinstance(value, tuple) else value.stderr, "stderr")
-        return "exact" if stderr == 0 else "± standard error of the test sample"
+        return "exact" if stderr == 0 else "± standard error of the sample it is measured on"
     return "exact"
 
 
