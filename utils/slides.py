@@ -15,8 +15,8 @@ Numbers (``numbers``: label -> value) are shown with their uncertainty:
 
 - a float: an exact value (e.g. a closed-form risk), ``0.1234``;
 - a ``(value, stderr)`` tuple, or an object with ``.value`` and ``.stderr`` (a
-  `utils.bayes.RiskEstimate`): ``0.1234 ± 0.0008``, the noise of the test sample (exact when
-  the standard error is 0);
+  `utils.bayes.RiskEstimate`): ``0.1234 ± 0.0008``, the noise of the sample it is measured on
+  (a test sample, or Monte Carlo draws; exact when the standard error is 0);
 - a list (one value, or estimate, per training seed): ``0.0955 [0.0572, 0.1200]``, the median
   and the range over the seeds: the variability over training samples.
 
