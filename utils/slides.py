@@ -448,9 +448,11 @@ def _intro(deck: _Deck, distribution: str | None) -> None:
     )
     slide = deck.slide("Our distribution")
     if distribution:
-        deck.text(
+        box = deck.text(
             slide, 0.5, 1.4, 12.3, 3.8, distribution.splitlines(), size=16, name="distribution"
         )
+        for paragraph in box.text_frame.paragraphs:  # the columns of describe_parameters line up
+            paragraph.font.name = "Courier New"
     deck.prompts(
         slide,
         ["Explain what the parameters mean for the two classes (priors, means, covariances)."],
