@@ -726,8 +726,8 @@ def _warm_sympy() -> None:
     import sympy
 
     x = sympy.Symbol("x", real=True)
-    expr = sympy.exp(x) / (1 + sympy.exp(x)) + sympy.log(x) ** 2 + sympy.erf(x) + sympy.tanh(x)
-    sympy.simplify(expr - sympy.Abs(x) + sympy.atanh(x) + sympy.sqrt(x))
+    for expr in (sympy.exp(x) - x, sympy.exp(x) / (1 + sympy.exp(x)) - x, sympy.log(x) + x):
+        sympy.simplify(expr)
 
 
 def _to_sympy(node: ast.expr, symbols: Mapping[str, Any], names: _Names):
