@@ -162,6 +162,10 @@ class Case:
     mistake : str, optional
         The id of the known mistake this case catches (set from ``hint`` when it is a `Mistake`);
         a verdict that shows this case's hint records it.
+    explain : callable, optional
+        ``explain(received) -> Mistake | str | None``: the hint for what a wrong result shows
+        (the known mistake it matches, or a sentence), consulted before ``hint`` when the case
+        fails on a returned value; None falls back to ``hint``.
     """
 
     args: tuple = ()
@@ -173,6 +177,7 @@ class Case:
     atol: float = 1e-6
     rtol: float = 1e-5
     mistake: str | None = None
+    explain: Callable[[Any], Any] | None = None
 
     def __post_init__(self) -> None:
         if isinstance(self.hint, Mistake):
@@ -238,6 +243,12 @@ def _compare(expected: Any, received: Any, atol: float, rtol: float) -> str | No
         if torch.isnan(got).any() and not torch.isnan(want).any():
             return "the result contains NaN (look for 0 * inf, log(0) or exp overflow)"
         if not torch.allclose(got, want, atol=atol, rtol=rtol, equal_nan=True):
+            overflowed = ~torch.isfinite(got) & torch.isfinite(want)
+            if overflowed.any():
+                return (
+                    f"values differ: {int(overflowed.sum())} of {want.numel()} entries are ±inf "
+                    "where the expected values are finite (an overflow?)"
+                )
             finite = torch.isfinite(got) & torch.isfinite(want)
             if finite.any():
                 err = (got - want)[finite].abs().max().item()
@@ -360,15 +371,30 @@ def check_function(
             lines.append(f"   expected: {short_repr(case.expected)}")
             if "raised" not in problem:
                 lines.append(f"   received: {short_repr(received)}")
-            if case.hint or hint:
-                lines.append(f"   hint:     {case.hint or hint}")
-            mistake = case.mistake if case.hint else None
+            shown, mistake = case.hint or hint, case.mistake if case.hint else None
+            if case.explain is not None and "raised" not in problem:
+                shown, mistake = _explained(case, received, shown, mistake)
+            if shown:
+                lines.append(f"   hint:     {shown}")
             verdict = Verdict(name, FAILED, "\n".join(lines), mistake=mistake)
             _emit(verdict, quiet)
             raise ExerciseFailed(verdict.message, verdict=verdict)
     verdict = Verdict(name, PASSED, f"✅ {name}: all {total} cases passed.")
     _emit(verdict, quiet)
     return verdict
+
+
+def _explained(case: Case, received: Any, hint: str, mistake: str | None):
+    """(hint, mistake id) from ``case.explain(received)``, or the ones given when it has none."""
+    try:
+        found = case.explain(received)  # type: ignore[misc]
+    except Exception:  # noqa: BLE001 - an odd result keeps the case's own hint
+        found = None
+    if isinstance(found, Mistake):
+        return found.hint, found.id
+    if isinstance(found, str) and found:
+        return found, None
+    return hint, mistake
 
 
 def _emit(verdict: Verdict, quiet: bool) -> None:

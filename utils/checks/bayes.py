@@ -7,7 +7,7 @@ import math
 import torch
 
 from utils.bayes import GaussianClasses
-from utils.checks._core import Case, Verdict, check_function
+from utils.checks._core import Case, Mistake, Verdict, check_function
 from utils.checks.formulas import check_formula
 
 __all__ = [
@@ -179,30 +179,109 @@ def check_bayes_risk_mc(fn) -> Verdict:
     return check_function("bayes_risk_mc", fn, cases)
 
 
+_ETA = "ln(pi0/pi1)"
+MAP_THRESHOLD_MISTAKES = [
+    Mistake(
+        "map_threshold_formula.no_priors",
+        "that is the threshold for equal priors: with π_0 ≠ π_1 the log prior ratio "
+        "ln(π_0/π_1) moves it (keep the priors from π_1 p_1(t) = π_0 p_0(t))",
+        wrong="(mu0 + mu1)/2",
+    ),
+    Mistake(
+        "map_threshold_formula.prior_ratio_inverted",
+        "the prior term has the wrong sign: when class 0 is more likely (π_0 > π_1) the "
+        "threshold must move towards μ_1, so that more x are called 0",
+        wrong=f"(mu0 + mu1)/2 - sigma2*{_ETA}/(mu1 - mu0)",
+    ),
+    Mistake(
+        "map_threshold_formula.sigma_for_variance",
+        "the prior term scales with the variance σ² (the variable sigma2), not with σ: it comes "
+        "from the exponents (x − μ_k)²/(2σ²)",
+        wrong=f"(mu0 + mu1)/2 + sqrt(sigma2)*{_ETA}/(mu1 - mu0)",
+    ),
+    Mistake(
+        "map_threshold_formula.not_divided_by_mean_gap",
+        "the prior term is not divided by μ_1 − μ_0: solving the linear equation for t divides "
+        "every other term by t's coefficient",
+        wrong=f"(mu0 + mu1)/2 + sigma2*{_ETA}",
+    ),
+    Mistake(
+        "map_threshold_formula.half_difference",
+        "the threshold for equal priors is the midpoint of the means, (μ_0 + μ_1)/2, not half "
+        "their difference",
+        wrong=f"(mu1 - mu0)/2 + sigma2*{_ETA}/(mu1 - mu0)",
+    ),
+]
+
+# Priors are probabilities: π_0 in (0.05, 0.95) and π_1 = 1 − π_0, so that an answer written
+# with 1 - pi0 for pi1 is as right as one with pi1.
+_PRIORS = {"ranges": {"pi0": (0.05, 0.95)}, "tied": {"pi1": "1 - pi0"}}
+
+
 def check_map_threshold_formula(fn) -> Verdict:
     """Exam exercise: the MAP threshold t of two Gaussian classes N(μ_0, σ²), N(μ_1, σ²) with
     priors π_0, π_1 and μ_0 < μ_1 (decide 1 when x > t); a formula in mu0, mu1, sigma2 (= σ²),
-    pi0, pi1."""
+    pi0, pi1 (pi1 or 1 - pi0: both are accepted)."""
     return check_formula(
         "map_threshold_formula",
         fn,
-        "(mu0 + mu1)/2 + sigma2*ln(pi0/pi1)/(mu1 - mu0)",
+        f"(mu0 + mu1)/2 + sigma2*{_ETA}/(mu1 - mu0)",
         "mu0, mu1, sigma2, pi0, pi1",
-        positive=["sigma2", "pi0", "pi1"],
+        positive=["sigma2"],
         hint="take logs of π_1 p_1(t) = π_0 p_0(t): the t²/(2σ²) terms and the normalising "
-        "constants cancel, and what is left is linear in t (keep pi0 and pi1 as two variables)",
+        "constants cancel, and what is left is linear in t",
+        mistakes=MAP_THRESHOLD_MISTAKES,
+        **_PRIORS,
     )
+
+
+_R0, _R1 = f"Phi(-delta/2 - {_ETA}/delta)", f"Phi(-delta/2 + {_ETA}/delta)"
+BAYES_RISK_MISTAKES = [
+    Mistake(
+        "bayes_risk_formula.equal_priors",
+        "that is the risk for equal priors: with π_0 ≠ π_1 the threshold moves by η/Δ in "
+        "standard units (η = ln(π_0/π_1)), and each class's error is weighted by its prior",
+        wrong="Phi(-delta/2)",
+    ),
+    Mistake(
+        "bayes_risk_formula.priors_swapped",
+        "each class's error is weighted by its own prior: π_0 goes with P(X > t | Y = 0), the "
+        "error on class 0 (or the η/Δ shifts have the wrong signs)",
+        wrong=f"pi1*{_R0} + pi0*{_R1}",
+    ),
+    Mistake(
+        "bayes_risk_formula.no_prior_weights",
+        "R* = π_0 P(X > t | Y = 0) + π_1 P(X ≤ t | Y = 1): the two error probabilities are "
+        "weighted by the priors, not added",
+        wrong=f"{_R0} + {_R1}",
+    ),
+    Mistake(
+        "bayes_risk_formula.full_delta",
+        "the threshold of equal priors is halfway between the means: in standard units it is "
+        "Δ/2 from each mean, not Δ",
+        wrong=f"pi0*Phi(-delta - {_ETA}/delta) + pi1*Phi(-delta + {_ETA}/delta)",
+    ),
+    Mistake(
+        "bayes_risk_formula.eta_not_over_delta",
+        "the prior shift of the threshold, σ²η/(μ_1 − μ_0), is η/Δ in standard units (divide by "
+        "σ): not η",
+        wrong=f"pi0*Phi(-delta/2 - {_ETA}) + pi1*Phi(-delta/2 + {_ETA})",
+    ),
+]
 
 
 def check_bayes_risk_formula(fn) -> Verdict:
     """Exam exercise: the Bayes risk R* of two Gaussian classes with a shared variance (or
-    covariance), in terms of the (Mahalanobis) distance Δ = delta and the priors pi0, pi1."""
+    covariance), in terms of the (Mahalanobis) distance Δ = delta and the priors pi0, pi1 (pi1
+    or 1 - pi0: both are accepted)."""
     return check_formula(
         "bayes_risk_formula",
         fn,
-        "pi0*Phi(-delta/2 - ln(pi0/pi1)/delta) + pi1*Phi(-delta/2 + ln(pi0/pi1)/delta)",
+        f"pi0*{_R0} + pi1*{_R1}",
         "delta, pi0, pi1",
-        positive=True,
+        positive=["delta"],
         hint="R* = π_0 P(X > t | Y = 0) + π_1 P(X ≤ t | Y = 1); standardise each probability "
         "with (X − μ_k)/σ and write (t − μ_k)/σ with Δ = (μ_1 − μ_0)/σ and η = ln(π_0/π_1)",
+        mistakes=BAYES_RISK_MISTAKES,
+        **_PRIORS,
     )

@@ -222,6 +222,12 @@ def _rewrite(tokens: list[tuple[str, str]], names: _Names) -> str:
                     f"{', '.join(names.variables)}; the constants pi and e)"
                 )
             if role == "function" and after[1] != "(":
+                similar = [v for v in names.variables if re.fullmatch(re.escape(tok) + r"\d+", v)]
+                if tok in ("sigma", "σ") and similar:
+                    raise _Refused(
+                        f"here sigma is the sigmoid, a function: write {similar[0]} for σ² (the "
+                        "variance is one variable)"
+                    )
                 raise _Refused(
                     f"a function is used without its argument in brackets ({tok}; write sigma(a), "
                     f"exp(x), ln(p); the functions are {functions})"
@@ -595,15 +601,19 @@ def _points(
     tied: Mapping[str, _Problem],
     samples: int,
     seed: int,
+    labels: frozenset[str] = frozenset(),
 ):
     """Random points: first near the origin, then over the wide range (each variable large with
-    probability 1/2); a tied variable follows its formula."""
+    probability 1/2); a label is 0 or 1; a tied variable follows its formula."""
     rng = random.Random(seed)
     free = [v for v in variables if v not in tied]
     for wide in (False, True):
         for _ in range(samples * 4):
             point: dict[str, float] = {}
             for v in free:
+                if v in labels:
+                    point[v] = float(rng.randint(0, 1))
+                    continue
                 if v in ranges:
                     low, high = ranges[v]
                 elif wide and rng.random() < 0.5:
@@ -632,10 +642,11 @@ def _numeric_difference(
     seed: int,
     rtol: float,
     atol: float = 1e-9,
+    labels: frozenset[str] = frozenset(),
 ) -> tuple[str | None, int]:
     """(why they differ or None, how many points were compared)."""
     compared = {False: 0, True: 0}
-    for wide, point in _points(variables, pos, ranges, tied, samples, seed):
+    for wide, point in _points(variables, pos, ranges, tied, samples, seed, labels):
         if compared[wide] >= samples:
             if wide:
                 break
@@ -833,6 +844,7 @@ def compare_formulas(
     rtol: float = 1e-7,
     tied: Mapping[str, str] | None = None,
     symbolic: bool = True,
+    labels: Sequence[str] = (),
 ) -> str | None:
     """None when ``answer`` equals ``expected`` as functions of ``variables``, else why not.
 
@@ -858,6 +870,9 @@ def compare_formulas(
         Variables that follow others, e.g. ``{"pi1": "1 - pi0"}``: the answer may use either.
     symbolic : bool
         Confirm a numerical difference with SymPy (within `SIMPLIFY_BUDGET_S` seconds).
+    labels : sequence of str
+        Variables that are class labels: sampled in {0, 1} only (an answer right for y ∈ {0, 1}
+        is right), and never simplified as real numbers.
 
     Raises
     ------
@@ -890,6 +905,7 @@ def compare_formulas(
         samples=samples,
         seed=seed,
         rtol=rtol,
+        labels=frozenset(labels),
     )
     if problem is None and compared == 0:
         raise ValueError(f"the expected formula {expected!r} cannot be evaluated on its domain")
@@ -935,6 +951,7 @@ def check_formula(
     quiet: bool = False,
     tied: Mapping[str, str] | None = None,
     advice: Callable[[str], str | None] | None = None,
+    labels: Sequence[str] = (),
 ) -> Verdict:
     """Call ``fn()`` (the student's answer, a string) and print whether it equals ``expected``.
 
@@ -969,7 +986,13 @@ def check_formula(
                 f"got {type(answer).__name__}"
             )
         else:
-            options = {"positive": positive, "functions": functions, "ranges": ranges, "tied": tied}
+            options = {
+                "positive": positive,
+                "functions": functions,
+                "ranges": ranges,
+                "tied": tied,
+                "labels": labels,
+            }
             try:
                 problem = compare_formulas(answer, expected, variables, **options)
             except (RecursionError, MemoryError, ArithmeticError, TypeError) as exc:

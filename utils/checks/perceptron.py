@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from utils.checks._core import Case, Verdict, check_function
+from utils.checks._core import Case, Mistake, Verdict, check_function
 from utils.checks.formulas import check_formula
 
 __all__ = ["check_margin", "check_novikoff_bound_formula", "check_perceptron_update"]
@@ -131,6 +131,48 @@ def check_perceptron_update(fn) -> Verdict:
     )
 
 
+MARGIN_MIN = Mistake(
+    "margin.definition", "γ = min over i of s_i θᵀx̃_i / ‖θ‖: one value per point, then the smallest"
+)
+MARGIN_NOT_NORMALISED = Mistake(
+    "margin.not_normalised",
+    "the margin is a distance, so the same line must give the same margin: divide "
+    "s_i θᵀx̃_i by ‖θ‖ (min_i s_i θᵀx̃_i alone, the functional margin, grows with ‖θ‖)",
+)
+MARGIN_ABS = Mistake(
+    "margin.abs",
+    "keep the sign of s_i θᵀx̃_i: a misclassified point gives a negative value, and the "
+    "margin is the smallest value (no abs)",
+)
+MARGIN_NORM_OF_W = Mistake(
+    "margin.norm_of_w",
+    "divided by ‖w‖, the norm without the bias: here γ is measured in the x̃ space, as in "
+    "Novikoff's bound, so divide by the norm of the whole θ = (w, b), theta.norm()",
+)
+MARGIN_ROWS = Mistake(
+    "margin.rows",
+    "θᵀx̃_i for every row at once is x_tilde @ theta; ‖θ‖ is theta.norm()",
+)
+
+
+def _explain_margin(theta, x_tilde, s):
+    scores = s * (x_tilde @ theta)
+    variants = [
+        (MARGIN_NORM_OF_W, (scores.min() / theta[:-1].norm()).item()),
+        (MARGIN_NOT_NORMALISED, scores.min().item()),
+        (MARGIN_ABS, (scores.abs().min() / theta.norm()).item()),
+    ]
+
+    def explain(received):
+        value = float(torch.as_tensor(received).detach().double().reshape(()))
+        for mistake, wrong in variants:
+            if abs(value - wrong) <= 1e-5 * max(1.0, abs(wrong)):
+                return mistake
+        return None
+
+    return explain
+
+
 def check_margin(fn) -> Verdict:
     """Exercise 3.2: ``margin(theta, x_tilde, s)``, the geometric margin
     γ = min_i s_i θᵀx̃_i / ‖θ‖ of the hyperplane θᵀx̃ = 0 on the sample (x̃_i, s_i), s_i = ±1."""
@@ -139,42 +181,62 @@ def check_margin(fn) -> Verdict:
         theta, x_tilde = torch.tensor(theta), torch.tensor(x_tilde)
         s = torch.tensor(s)
         expected = ((s * (x_tilde @ theta)).min() / theta.norm()).item()
-        return Case((theta, x_tilde, s), expected, label, hint)
+        explain = _explain_margin(theta, x_tilde, s)
+        return Case((theta, x_tilde, s), expected, label, hint, explain=explain)
 
     x_tilde = [[2.0, 0.0, 1.0], [-1.0, 1.0, 1.0], [0.5, -2.0, 1.0]]
     cases = [
-        case(
-            [1.0, 0.0, 0.0],
-            x_tilde,
-            [1.0, -1.0, 1.0],
-            "a unit θ",
-            "γ = min over i of s_i θᵀx̃_i / ‖θ‖: one value per point, then the smallest",
-        ),
+        case([1.0, 0.0, 0.0], x_tilde, [1.0, -1.0, 1.0], "a unit θ", MARGIN_MIN),
         case(
             [10.0, 0.0, 0.0],
             x_tilde,
             [1.0, -1.0, 1.0],
             "the same line with θ multiplied by 10",
-            "the margin is a distance, so the same line must give the same margin: divide "
-            "s_i θᵀx̃_i by ‖θ‖ (min_i s_i θᵀx̃_i alone, the functional margin, grows with ‖θ‖)",
+            MARGIN_NOT_NORMALISED,
         ),
         case(
             [1.0, 2.0, -0.5],
             x_tilde,
             [1.0, -1.0, 1.0],
             "a θ that misclassifies points: the margin is negative",
-            "keep the sign of s_i θᵀx̃_i: a misclassified point gives a negative value, and the "
-            "margin is the smallest value (no abs)",
+            MARGIN_ABS,
         ),
         case(
             [3.0, -4.0, 0.0, 12.0],
             [[1.0, 1.0, 0.0, 1.0], [0.0, 2.0, 1.0, 1.0]],
             [1.0, 1.0],
             "four coordinates, ‖θ‖ = 13",
-            "θᵀx̃_i for every row at once is x_tilde @ theta; ‖θ‖ is theta.norm()",
+            MARGIN_ROWS,
         ),
     ]
     return check_function("margin", fn, cases, hint="γ = min_i s_i θᵀx̃_i / ‖θ‖")
+
+
+NOVIKOFF_MISTAKES = [
+    Mistake(
+        "novikoff_bound_formula.eta_kept",
+        "η cancels: it multiplies θ_kᵀθ* (k η γ ‖θ*‖) and ‖θ_k‖ (at most √k η R) alike, so the "
+        "bound on k does not depend on the learning rate",
+        wrong="(eta*R/gamma)**2",
+    ),
+    Mistake(
+        "novikoff_bound_formula.sqrt_k",
+        "that bounds √k, not k: the Cauchy–Schwarz step compares k (from θ_kᵀθ*) with √k (from "
+        "‖θ_k‖); solve for k itself",
+        wrong="R/gamma",
+    ),
+    Mistake(
+        "novikoff_bound_formula.inverted",
+        "upside down: a larger margin γ must allow fewer updates, and a larger radius R more",
+        wrong="(gamma/R)**2",
+    ),
+    Mistake(
+        "novikoff_bound_formula.gamma_not_squared",
+        "R and γ enter alike: k γ ≤ √k R holds both of them to the first power before you solve "
+        "for k",
+        wrong="R**2/gamma",
+    ),
+]
 
 
 def check_novikoff_bound_formula(fn) -> Verdict:
@@ -188,4 +250,5 @@ def check_novikoff_bound_formula(fn) -> Verdict:
         positive=True,
         hint="from θ = 0, k updates give θ_kᵀθ* ≥ k η γ ‖θ*‖ and ‖θ_k‖² ≤ k η² R²; combine them "
         "with Cauchy–Schwarz θ_kᵀθ* ≤ ‖θ_k‖ ‖θ*‖ and solve for k (what happens to η?)",
+        mistakes=NOVIKOFF_MISTAKES,
     )

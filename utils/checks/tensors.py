@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from utils.checks._core import Case, Named, Verdict, check_function
+from utils.checks._core import Case, Mistake, Named, Verdict, check_function
 from utils.checks.formulas import check_formula
 
 __all__ = [
@@ -131,36 +131,45 @@ def check_autograd_derivative(fn) -> Verdict:
     return check_function("autograd_derivative", fn, cases, hint=copy_hint)
 
 
+_U = "((x - 1)/(x + 1))"
+SERIES_GRAD_MISTAKES = [
+    Mistake(
+        "series_grad_formula.dg_du_only",
+        "that is dg/du: the chain rule multiplies it by du/dx",
+        wrong=f"2*(1 + {_U}**2)",
+    ),
+    Mistake(
+        "series_grad_formula.du_dx_sign",
+        "the sign of du/dx: by the quotient rule its numerator is (x + 1) − (x − 1), which is "
+        "positive",
+        wrong=f"-4*(1 + {_U}**2)/(x + 1)**2",
+    ),
+    Mistake(
+        "series_grad_formula.whole_series",
+        "1/x is the derivative of ln x, the whole series; two terms give the derivative of "
+        "2u + (2/3)u³ only",
+        wrong="1/x",
+    ),
+    Mistake(
+        "series_grad_formula.factor_two",
+        "a factor 2 is missing: check du/dx with the quotient rule, and dg/du term by term",
+        wrong=f"2*(1 + {_U}**2)/(x + 1)**2",
+    ),
+]
+
+
 def check_series_grad_formula(fn) -> Verdict:
     """Exam 0.1: g'(x) for the two-term series g(x) = 2u + (2/3)u³ with u = (x − 1)/(x + 1)."""
-    u = "((x - 1)/(x + 1))"
-    mistakes = [
-        (
-            f"2*(1 + {u}**2)",
-            "that is dg/du: the chain rule multiplies it by du/dx = 2/(x + 1)²",
-        ),
-        (
-            f"-4*(1 + {u}**2)/(x + 1)**2",
-            "the sign of du/dx: by the quotient rule, du/dx = ((x + 1) − (x − 1))/(x + 1)² = "
-            "+2/(x + 1)²",
-        ),
-        (
-            "1/x",
-            "1/x is the derivative of ln x, the whole series; two terms give the derivative of "
-            "2u + (2/3)u³ only",
-        ),
-        (
-            f"2*(1 + {u}**2)/(x + 1)**2",
-            "dg/du = 2 + 2u² and du/dx = 2/(x + 1)²: a factor 2 is missing",
-        ),
-    ]
-    hint = "g'(x) = (dg/du)(du/dx) with dg/du = 2 + 2u² and du/dx = 2/(x + 1)²"
+    hint = (
+        "g'(x) = (dg/du)·(du/dx): differentiate 2u + (2/3)u³ in u, and u = (x − 1)/(x + 1) in x "
+        "with the quotient rule"
+    )
     return check_formula(
         "series_grad_formula",
         fn,
-        f"4*(1 + {u}**2)/(x + 1)**2",
+        f"4*(1 + {_U}**2)/(x + 1)**2",
         "x",
         positive=True,
         hint=hint,
-        mistakes=mistakes,
+        mistakes=SERIES_GRAD_MISTAKES,
     )
