@@ -22,6 +22,18 @@ _TORCH_OPS = (
 )
 
 
+LEAKY_FORMULA = Mistake(
+    "leaky_relu.formula", "ε x + (1 − ε) max(0, x) is x for x ≥ 0 and ε x for x < 0"
+)
+LEAKY_EPS = Mistake("leaky_relu.fixed_eps", "use the argument eps, not a fixed 0.01")
+LEAKY_SHAPE = Mistake(
+    "leaky_relu.elementwise",
+    "work element-wise and keep the input's shape (torch.clamp, torch.maximum or "
+    "torch.where; no loop over a first dimension)",
+)
+LEAKY_TORCH_OPS = Mistake("leaky_relu.torch_ops", _TORCH_OPS)
+
+
 def _leaky(x: torch.Tensor, eps: float) -> torch.Tensor:
     return eps * x + (1 - eps) * x.clamp(min=0)
 
@@ -39,30 +51,27 @@ def check_leaky_relu(fn) -> Verdict:
     """Exercise 5.1: the leaky ReLU ``fn(x, eps=0.01) = ε x + (1 − ε) max(0, x)``, element-wise."""
     x = torch.tensor([-2.0, -0.5, 0.0, 0.5, 3.0])
     x2 = torch.tensor([[-1.0, 2.0, -3.0], [4.0, -5.0, 0.0]])
-    both = "ε x + (1 − ε) max(0, x) is x for x ≥ 0 and ε x for x < 0"
+    both = LEAKY_FORMULA
     cases = [
         Case((x,), _leaky(x, 0.01), "default ε = 0.01", both),
-        Case(
-            (x,), _leaky(x, 0.2), "ε = 0.2", "use the argument eps, not a fixed 0.01", {"eps": 0.2}
-        ),
+        Case((x,), _leaky(x, 0.2), "ε = 0.2", LEAKY_EPS, {"eps": 0.2}),
         Case((x,), _leaky(x, 0.0), "ε = 0 is the ReLU", both, {"eps": 0.0}),
         Case((x,), x.clone(), "ε = 1 is the identity", both, {"eps": 1.0}),
         Case(
             (x2,),
             _leaky(x2, 0.1),
             "a 2-D input",
-            "work element-wise and keep the input's shape (torch.clamp, torch.maximum or "
-            "torch.where; no loop over a first dimension)",
+            LEAKY_SHAPE,
             {"eps": 0.1},
         ),
         Case(
             label="its derivative, by autograd: ε for x < 0, 1 for x > 0",
             expected=torch.tensor([0.1, 0.1, 1.0, 1.0]),
-            hint=_TORCH_OPS,
+            hint=LEAKY_TORCH_OPS,
             call=_leaky_slope_call(torch.tensor([-2.0, -0.5, 0.5, 3.0]), 0.1),
         ),
     ]
-    return check_function("leaky_relu", fn, cases, hint=both)
+    return check_function("leaky_relu", fn, cases, hint=both.hint)
 
 
 def _softmax_jacobian_row_call(a: torch.Tensor):

@@ -19,6 +19,65 @@ __all__ = [
 ]
 
 
+POSTERIOR_BAYES = Mistake(
+    "posterior.bayes_formula",
+    "Bayes' formula: π_k p_k(x) / Σ_j π_j p_j(x), with p_k the N(μ_k, σ_k²) density",
+)
+POSTERIOR_PRIORS = Mistake(
+    "posterior.priors", "multiply each density by its prior π_k before normalising"
+)
+POSTERIOR_VARIANCE = Mistake(
+    "posterior.sigma_for_variance",
+    "the exponent is −(x − μ_k)² / (2σ_k²): divide by the variance σ², not by σ "
+    "(with σ = 1 the two agree; here σ = 0.5)",
+)
+POSTERIOR_SIGMA_FACTOR = Mistake(
+    "posterior.sigma_factor",
+    "the density N(μ, σ²) is exp(−(x − μ)² / (2σ²)) / (σ √(2π)): the 1/σ factor matters "
+    "when the σ_k differ",
+)
+POSTERIOR_NORMALISE = Mistake(
+    "posterior.normalise", "normalise over all K classes: each row must sum to 1"
+)
+POSTERIOR_UNDERFLOW = Mistake(
+    "posterior.underflow",
+    "every density underflows to 0 there, and 0/0 is NaN: work with logs, "
+    "ln π_k + ln p_k(x), subtract their maximum before exponentiating "
+    "(or use torch.softmax on the logs)",
+)
+MAP_ARGMAX = Mistake(
+    "map_rule.argmax",
+    "MAP = maximum a posteriori: argmax_k P(Y = k | X = x) (the slide's argmin is a slip)",
+)
+MAP_DIM = Mistake(
+    "map_rule.dimension", "take the argmax over the classes (dim=1), one label per row"
+)
+MAP_TIE = Mistake(
+    "map_rule.tie",
+    "on a tie choose the smallest class index, as the slide's rule does (torch.argmax does this)",
+)
+MAP_SHAPE = Mistake("map_rule.shape", "return shape (n,), here (1,)")
+MAP_DTYPE = Mistake(
+    "map_rule.float_labels",
+    "return integer class labels (torch.int64, what argmax gives), not floats: "
+    "float labels like 1.0 break indexing and comparisons with y (use .long())",
+)
+RISK_MC_RISK = Mistake(
+    "bayes_risk_mc.risk",
+    "return a pair (risk, stderr); the risk is the mean of the 0-1 losses 1{model.predict(x) ≠ y} "
+    "over the sample (use model.predict, the Bayes rule)",
+)
+RISK_MC_STDERR = Mistake(
+    "bayes_risk_mc.stderr",
+    "return a pair (risk, stderr); the standard error is the standard deviation of the n losses "
+    "divided by √n",
+)
+RISK_MC_GENERATOR = Mistake(
+    "bayes_risk_mc.generator",
+    "draw the sample with model.sample(n, generator), passing the generator on",
+)
+
+
 def check_posterior(fn) -> Verdict:
     """Exercise 2.1: ``posterior(x, priors, means, stds)`` for one-dimensional Gaussian classes:
     P(Y = k | X = x) = π_k p_k(x) / Σ_j π_j p_j(x), shape (n, K)."""
@@ -28,7 +87,7 @@ def check_posterior(fn) -> Verdict:
         model = GaussianClasses(args[1], args[2], args[3] ** 2)
         return Case(args, model.posterior(args[0]), label, hint)
 
-    bayes = "Bayes' formula: π_k p_k(x) / Σ_j π_j p_j(x), with p_k the N(μ_k, σ_k²) density"
+    bayes = POSTERIOR_BAYES
     cases = [
         case([-1.0, 0.0, 0.5, 2.0], [0.5, 0.5], [-1.0, 1.0], [1.0, 1.0], "equal priors", bayes),
         case(
@@ -37,7 +96,7 @@ def check_posterior(fn) -> Verdict:
             [-1.0, 1.0],
             [1.0, 1.0],
             "unequal priors",
-            "multiply each density by its prior π_k before normalising",
+            POSTERIOR_PRIORS,
         ),
         case(
             [-2.0, -0.5, 0.0, 1.5],
@@ -45,8 +104,7 @@ def check_posterior(fn) -> Verdict:
             [-1.0, 1.0],
             [0.5, 0.5],
             "equal standard deviations σ = 0.5",
-            "the exponent is −(x − μ_k)² / (2σ_k²): divide by the variance σ², not by σ "
-            "(with σ = 1 the two agree; here σ = 0.5)",
+            POSTERIOR_VARIANCE,
         ),
         case(
             [-3.0, 0.0, 1.0, 4.0],
@@ -54,8 +112,7 @@ def check_posterior(fn) -> Verdict:
             [0.0, 1.0],
             [1.0, 2.0],
             "unequal standard deviations",
-            "the density N(μ, σ²) is exp(−(x − μ)² / (2σ²)) / (σ √(2π)): the 1/σ factor matters "
-            "when the σ_k differ",
+            POSTERIOR_SIGMA_FACTOR,
         ),
         case(
             [-2.0, 0.5, 3.0],
@@ -63,7 +120,7 @@ def check_posterior(fn) -> Verdict:
             [-1.0, 1.0, 3.0],
             [1.0, 0.5, 1.0],
             "three classes",
-            "normalise over all K classes: each row must sum to 1",
+            POSTERIOR_NORMALISE,
         ),
         case(
             [-1000.0, 1000.0],
@@ -71,12 +128,10 @@ def check_posterior(fn) -> Verdict:
             [-1.0, 1.0],
             [1.0, 1.0],
             "x far from both means",
-            "every density underflows to 0 there, and 0/0 is NaN: work with logs, "
-            "ln π_k + ln p_k(x), subtract their maximum before exponentiating "
-            "(or use torch.softmax on the logs)",
+            POSTERIOR_UNDERFLOW,
         ),
     ]
-    return check_function("posterior", fn, cases, hint=bayes)
+    return check_function("posterior", fn, cases, hint=bayes.hint)
 
 
 def check_map_rule(fn) -> Verdict:
@@ -87,7 +142,7 @@ def check_map_rule(fn) -> Verdict:
         post = torch.tensor(rows, dtype=torch.float64)
         return Case((post,), post.argmax(dim=1), label, hint)
 
-    argmax = "MAP = maximum a posteriori: argmax_k P(Y = k | X = x) (the slide's argmin is a slip)"
+    argmax = MAP_ARGMAX
 
     def dtype_of(f):
         labels = f(torch.tensor([[0.9, 0.1], [0.3, 0.7]], dtype=torch.float64))
@@ -98,24 +153,22 @@ def check_map_rule(fn) -> Verdict:
         case(
             [[0.2, 0.5, 0.3], [0.1, 0.1, 0.8], [0.4, 0.35, 0.25]],
             "three classes",
-            "take the argmax over the classes (dim=1), one label per row",
+            MAP_DIM,
         ),
         case(
             [[0.5, 0.5], [0.45, 0.55], [0.5, 0.5]],
             "a tie",
-            "on a tie choose the smallest class index, as the slide's rule does "
-            "(torch.argmax does this)",
+            MAP_TIE,
         ),
-        case([[0.1, 0.45, 0.45]], "a single row with a tie", "return shape (n,), here (1,)"),
+        case([[0.1, 0.45, 0.45]], "a single row with a tie", MAP_SHAPE),
         Case(
             call=dtype_of,
             expected="torch.int64",
             label="the labels' dtype",
-            hint="return integer class labels (torch.int64, what argmax gives), not floats: "
-            "float labels like 1.0 break indexing and comparisons with y (use .long())",
+            hint=MAP_DTYPE,
         ),
     ]
-    return check_function("map_rule", fn, cases, hint=argmax)
+    return check_function("map_rule", fn, cases, hint=argmax.hint)
 
 
 def _part(result, i: int):
@@ -135,7 +188,6 @@ def check_bayes_risk_mc(fn) -> Verdict:
         [0.4, 0.6], [[0.0, 0.0], [1.0, 2.0]], [[[1.0, 0.3], [0.3, 2.0]], [[1.0, 0.3], [0.3, 2.0]]]
     )
     n = 100_000
-    pair = "return a pair (risk, stderr)"
     cases = []
     for model, label in [(one_d, "1-D, equal priors"), (skewed, "unequal priors"), (two_d, "2-D")]:
         exact = model.bayes_risk().value
@@ -145,8 +197,7 @@ def check_bayes_risk_mc(fn) -> Verdict:
                 call=lambda f, m=model: _part(f(m, n, torch.Generator().manual_seed(0)), 0),
                 expected=exact,
                 label=f"{label}: risk within 4 standard errors of the closed form {exact:.4f}",
-                hint=f"{pair}; the risk is the mean of the 0-1 losses 1{{model.predict(x) ≠ y}} "
-                "over the sample (use model.predict, the Bayes rule)",
+                hint=RISK_MC_RISK,
                 atol=4 * se,
                 rtol=0.0,
             )
@@ -156,8 +207,7 @@ def check_bayes_risk_mc(fn) -> Verdict:
                 call=lambda f, m=model: _part(f(m, n, torch.Generator().manual_seed(0)), 1),
                 expected=se,
                 label=f"{label}: standard error ≈ √(R(1 − R)/n) = {se:.5f}",
-                hint=f"{pair}; the standard error is the standard deviation of the n losses "
-                "divided by √n",
+                hint=RISK_MC_STDERR,
                 atol=0.0,
                 rtol=0.05,
             )
@@ -173,7 +223,7 @@ def check_bayes_risk_mc(fn) -> Verdict:
             call=same_seed_twice,
             expected=True,
             label="the same generator seed gives the same estimate",
-            hint="draw the sample with model.sample(n, generator), passing the generator on",
+            hint=RISK_MC_GENERATOR,
         )
     )
     return check_function("bayes_risk_mc", fn, cases)

@@ -28,6 +28,37 @@ TRANSPOSE_HINT = (
 )
 
 
+TRANSPOSE = Mistake("feedforward.no_transpose", TRANSPOSE_HINT)
+FEEDFORWARD_ONE_LAYER = Mistake(
+    "feedforward.one_layer",
+    "with one example per row, W_h f_{h−1} + b_h is computed as f @ W_h.T + b_h; "
+    "with H = 1 there is no hidden layer, hence no ReLU",
+)
+FEEDFORWARD_HIDDEN_RELU = Mistake(
+    "feedforward.hidden_relu",
+    "apply the ReLU, f.clamp(min=0), after every layer but the last",
+)
+FEEDFORWARD_SQUARE = Mistake(
+    "feedforward.square_weights",
+    "W_h has shape (n_h, n_{h−1}): a batch f of shape (n, n_{h−1}) needs f @ W_h.T, not f @ W_h",
+)
+FEEDFORWARD_LOOP = Mistake(
+    "feedforward.loop",
+    "loop over the layers: f = x, then for each (W_h, b_h) one affine map and an "
+    "activation (except for the last layer)",
+)
+FEEDFORWARD_BATCH_OF_ONE = Mistake(
+    "feedforward.batch_of_one", "keep the batch dimension: x has shape (1, n_0)"
+)
+FEEDFORWARD_EMPTY = Mistake(
+    "feedforward.empty_batch", "an empty batch of shape (0, n_0) gives shape (0, n_H)"
+)
+FEEDFORWARD_OUTPUT_RELU = Mistake(
+    "feedforward.output_relu",
+    "the last layer returns the logits W_H f_{H−1} + b_H, without a ReLU",
+)
+
+
 def _layers(sizes: list[int], seed: int) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
     """Random W_h of shape (n_h, n_{h−1}) and b_h of shape (n_h,) for the given sizes."""
     g = torch.Generator().manual_seed(seed)
@@ -45,31 +76,28 @@ def check_feedforward(fn) -> Verdict:
             [3, 2],
             4,
             "one layer (H = 1): only the affine map",
-            "with one example per row, W_h f_{h−1} + b_h is computed as f @ W_h.T + b_h; "
-            "with H = 1 there is no hidden layer, hence no ReLU",
+            FEEDFORWARD_ONE_LAYER,
         ),
         (
             [3, 5, 2],
             6,
             "two layers, ReLU on the hidden layer",
-            "apply the ReLU, f.clamp(min=0), after every layer but the last",
+            FEEDFORWARD_HIDDEN_RELU,
         ),
         (
             [4, 4, 4],
             5,
             "square weights (n_h = n_{h−1}): W_h or its transpose?",
-            "W_h has shape (n_h, n_{h−1}): a batch f of shape (n, n_{h−1}) needs f @ W_h.T, "
-            "not f @ W_h",
+            FEEDFORWARD_SQUARE,
         ),
         (
             [6, 8, 8, 3],
             7,
             "three layers",
-            "loop over the layers: f = x, then for each (W_h, b_h) one affine map and an "
-            "activation (except for the last layer)",
+            FEEDFORWARD_LOOP,
         ),
-        ([3, 5, 2], 1, "a batch of one example", "keep the batch dimension: x has shape (1, n_0)"),
-        ([3, 5, 2], 0, "an empty batch", "an empty batch of shape (0, n_0) gives shape (0, n_H)"),
+        ([3, 5, 2], 1, "a batch of one example", FEEDFORWARD_BATCH_OF_ONE),
+        ([3, 5, 2], 0, "an empty batch", FEEDFORWARD_EMPTY),
     ]
     for k, (sizes, n, label, hint) in enumerate(specs):
         weights, biases = _layers(sizes, seed=10 + k)
@@ -84,14 +112,13 @@ def check_feedforward(fn) -> Verdict:
             (x, weights, biases),
             feedforward(x, weights, biases),
             "negative outputs: σ_H is the identity",
-            "the last layer returns the logits W_H f_{H−1} + b_H, without a ReLU",
+            FEEDFORWARD_OUTPUT_RELU,
         )
     )
     if _multiplies_without_transpose(fn):
         # One diagnosis for every case: the other hints (about the ReLU) would misdirect.
         cases = [
-            Case(c.args, c.expected, c.label, TRANSPOSE_HINT, atol=c.atol, rtol=c.rtol)
-            for c in cases
+            Case(c.args, c.expected, c.label, TRANSPOSE, atol=c.atol, rtol=c.rtol) for c in cases
         ]
     return check_function(
         "feedforward",

@@ -9,22 +9,46 @@ from utils.checks.formulas import check_formula
 
 __all__ = ["check_margin", "check_novikoff_bound_formula", "check_perceptron_update"]
 
-_ON_BOUNDARY_CLASS_0 = (
+_ON_BOUNDARY_CLASS_0_TEXT = (
     "a point exactly on the boundary (wᵀx + b = 0) is predicted 1, since σ(0) = 1: with y = 0 "
     "that is a mistake, so w and b must move (compute f(x) with >= 0, not > 0; with signs "
     "s = ±1, s(wᵀx + b) = 0 counts as a mistake here)"
 )
-_ON_BOUNDARY_CLASS_1 = (
+_ON_BOUNDARY_CLASS_1_TEXT = (
     "the update happens only when the point is misclassified, f(x) ≠ y. On the boundary "
     "f(x) = σ(0) = 1, so a class-1 point there is classified correctly and nothing changes. "
     "With signs s = ±1 the lecture's rule updates when s(wᵀx + b) < 0 for class 1 but ≥ 0 for "
     "class 0: the symmetric test s(wᵀx + b) ≤ 0 also updates this correct point"
 )
-_CLOSE_BUT_CORRECT = (
+_CLOSE_BUT_CORRECT_TEXT = (
     "the point is classified correctly (s(wᵀx + b) = 0.5 > 0, with s = ±1 the sign of its "
     "class), so nothing changes: the "
     "perceptron updates only on mistakes, not whenever s(wᵀx + b) < 1 (that margin "
     "condition belongs to the hinge loss of support vector machines)"
+)
+
+
+_ON_BOUNDARY_CLASS_0 = Mistake("perceptron_update.boundary_class_0", _ON_BOUNDARY_CLASS_0_TEXT)
+_ON_BOUNDARY_CLASS_1 = Mistake("perceptron_update.boundary_class_1", _ON_BOUNDARY_CLASS_1_TEXT)
+_CLOSE_BUT_CORRECT = Mistake("perceptron_update.margin_condition", _CLOSE_BUT_CORRECT_TEXT)
+UPDATE_NO_CHANGE = Mistake(
+    "perceptron_update.changed_when_correct",
+    "the example is classified correctly, so w and b must stay as they are",
+)
+UPDATE_MISSED_POSITIVE = Mistake(
+    "perceptron_update.missed_positive",
+    "f(x) = 0 but y = 1, so y − f(x) = 1: add x to w and 1 to b",
+)
+UPDATE_FALSE_POSITIVE = Mistake(
+    "perceptron_update.false_positive",
+    "f(x) = 1 but y = 0, so y − f(x) = −1: subtract x from w and 1 from b",
+)
+UPDATE_LEARNING_RATE = Mistake(
+    "perceptron_update.learning_rate",
+    "multiply the correction by the learning rate: w + lr·(y − f(x))·x, b + lr·(y − f(x))",
+)
+UPDATE_FEATURES = Mistake(
+    "perceptron_update.features", "work with any number of features d: wᵀx is x_i @ w"
 )
 
 
@@ -45,7 +69,7 @@ def _case(w, b, x_i, y_i, label, hint, lr=None) -> Case:
 
 def check_perceptron_update(fn) -> Verdict:
     """Exercise 3.1: one step of the perceptron rule, ``fn(w, b, x_i, y_i, lr=1.0) -> (w, b)``."""
-    no_change = "the example is classified correctly, so w and b must stay as they are"
+    no_change = UPDATE_NO_CHANGE
     cases = [
         _case([1.0, 0.0], 0.0, [2.0, 1.0], 1, "correct positive (wᵀx + b = 2, y = 1)", no_change),
         _case(
@@ -54,7 +78,7 @@ def check_perceptron_update(fn) -> Verdict:
             [-2.0, 1.0],
             1,
             "missed positive (f(x) = 0, y = 1)",
-            "f(x) = 0 but y = 1, so y − f(x) = 1: add x to w and 1 to b",
+            UPDATE_MISSED_POSITIVE,
         ),
         _case(
             [1.0, 0.0],
@@ -62,7 +86,7 @@ def check_perceptron_update(fn) -> Verdict:
             [2.0, 1.0],
             0,
             "false positive (f(x) = 1, y = 0)",
-            "f(x) = 1 but y = 0, so y − f(x) = −1: subtract x from w and 1 from b",
+            UPDATE_FALSE_POSITIVE,
         ),
         _case([1.0, 0.0], 0.0, [-2.0, 1.0], 0, "correct negative", no_change),
         _case(
@@ -111,7 +135,7 @@ def check_perceptron_update(fn) -> Verdict:
             [-2.0, 1.0],
             1,
             "learning rate lr = 0.5",
-            "multiply the correction by the learning rate: w + lr·(y − f(x))·x, b + lr·(y − f(x))",
+            UPDATE_LEARNING_RATE,
             lr=0.5,
         ),
         _case(
@@ -120,7 +144,7 @@ def check_perceptron_update(fn) -> Verdict:
             [1.0, 2.0, 0.25],
             torch.tensor(1),
             "three features, label given as a tensor",
-            "work with any number of features d: wᵀx is x_i @ w",
+            UPDATE_FEATURES,
         ),
     ]
     return check_function(

@@ -15,6 +15,29 @@ __all__ = [
 ]
 
 
+STANDARDIZE_CONSTANT = Mistake(
+    "standardize.constant_column",
+    "a column whose standard deviation is 0 cannot be divided by it: leave it at 0",
+)
+RELU_GRAD_KINK = Mistake(
+    "relu_unit_grad.kink", "PyTorch takes the derivative of max(t, 0) at t = 0 to be 0"
+)
+RELU_GRAD_RULE = Mistake(
+    "relu_unit_grad.rule", "∂f/∂w = x·1{w·x + b > 0} and ∂f/∂b = 1{w·x + b > 0}"
+)
+AUTOGRAD_CALLERS_TENSOR = Mistake(
+    "autograd_derivative.callers_tensor",
+    "your function changed the caller's x: x.requires_grad_() acts on the caller's "
+    "own tensor, and backward() leaves a .grad on it: work on a copy of x that "
+    "records operations",
+)
+AUTOGRAD_NOT_A_LEAF = Mistake(
+    "autograd_derivative.clone_not_leaf",
+    "x.clone() of a tensor that requires grad is not a leaf of the graph, so "
+    "backward() fills no .grad on it: call .detach() before .clone()",
+)
+
+
 def _standardize(x: torch.Tensor) -> torch.Tensor:
     centred = x - x.mean(dim=0)
     std = x.std(dim=0, unbiased=False)
@@ -39,7 +62,7 @@ def check_standardize(fn) -> Verdict:
             (constant,),
             _standardize(constant),
             "a constant column",
-            hint="a column whose standard deviation is 0 cannot be divided by it: leave it at 0",
+            hint=STANDARDIZE_CONSTANT,
         ),
     ]
     return check_function(
@@ -67,11 +90,7 @@ def check_relu_unit_grad(fn) -> Verdict:
         (0.5, 0.0, -4.0, "negative input, inactive"),
     ]:
         w_, b_, x_ = torch.tensor(w), torch.tensor(b), torch.tensor(x)
-        hint = (
-            "PyTorch takes the derivative of max(t, 0) at t = 0 to be 0"
-            if "kink" in label
-            else "∂f/∂w = x·1{w·x + b > 0} and ∂f/∂b = 1{w·x + b > 0}"
-        )
+        hint = RELU_GRAD_KINK if "kink" in label else RELU_GRAD_RULE
         cases.append(Case((w_, b_, x_), _relu_unit_grad(w_, b_, x_), label, hint=hint))
     return check_function("relu_unit_grad", fn, cases)
 
@@ -112,20 +131,13 @@ def check_autograd_derivative(fn) -> Verdict:
             call=_what_changed,
             expected="x untouched",
             label="the caller's tensor afterwards",
-            hint=(
-                "your function changed the caller's x: x.requires_grad_() acts on the caller's "
-                "own tensor, and backward() leaves a .grad on it: work on a copy of x that "
-                "records operations"
-            ),
+            hint=AUTOGRAD_CALLERS_TENSOR,
         ),
         Case(
             (Named(torch.log, "ln"), leaf),
             1 / leaf.detach(),
             "an x that already requires grad",
-            hint=(
-                "x.clone() of a tensor that requires grad is not a leaf of the graph, so "
-                "backward() fills no .grad on it: call .detach() before .clone()"
-            ),
+            hint=AUTOGRAD_NOT_A_LEAF,
         ),
     ]
     return check_function("autograd_derivative", fn, cases, hint=copy_hint)
