@@ -353,18 +353,14 @@ SIGMA_PRIME_MISTAKES = [
     ),
     Mistake(
         "sigma_prime_formula.missing_sigma_factor",
-        "that is e^(−a)/(1 + e^(−a)) = 1 − σ(a): one factor σ(a) is missing",
+        "that is e^(−a)/(1 + e^(−a)) = 1 − σ(a): one factor σ(a) is missing (the square of "
+        "1 + e^(−a) became a first power)",
         wrong="1-sigma(a)",
     ),
     Mistake(
         "sigma_prime_formula.sign_inside",
         "the sign inside: σ' is at most 1/4 (at a = 0), but σ(a)(1 + σ(a)) grows up to 2",
         wrong="sigma(a)*(1+sigma(a))",
-    ),
-    Mistake(
-        "sigma_prime_formula.square_missing",
-        "that is 1 − σ(a): the square of (1 + e^(−a)) is missing",
-        wrong="exp(-a)/(1+exp(-a))",
     ),
 ]
 
