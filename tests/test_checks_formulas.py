@@ -200,3 +200,21 @@ def test_a_verdict_is_given_for_non_strings_and_a_raising_function() -> None:
             check_formula("p", lambda v=value: v, SIGMA_PRIME, "a", quiet=True)
     with pytest.raises(ExerciseFailed, match="raised ZeroDivisionError"):
         check_formula("p", lambda: 1 / 0, SIGMA_PRIME, "a", quiet=True)
+
+
+def test_the_time_budget_leaves_the_alarm_as_it_found_it() -> None:
+    import signal
+
+    before = signal.getsignal(signal.SIGALRM)
+    assert compare_formulas("sigma(a)**2", SIGMA_PRIME, "a") is not None  # runs SymPy
+    assert signal.getsignal(signal.SIGALRM) is before
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+
+
+def test_simplification_out_of_time_falls_back_to_the_numbers(monkeypatch) -> None:
+    from utils.checks import formulas
+
+    monkeypatch.setattr(formulas, "SIMPLIFY_BUDGET_S", 1e-6)
+    problem = compare_formulas("(a+1)**64*(a+2)**64 - (a+2)**64*(a+1)**64 + a", "a + 1", "a")
+    assert problem is not None and problem.startswith("differs at a = ")
+    assert compare_formulas("(a+1)**64*(a+2)**64 - (a+2)**64*(a+1)**64 + a", "a", "a") is None
