@@ -28,10 +28,11 @@ def test_right_answers_pass(answer):
 
 @pytest.mark.parametrize(("answer", "named"), SLIPS)
 def test_each_slip_gets_its_hint_and_no_answer(answer, named, capsys):
-    with pytest.raises(ExerciseFailed):
+    with pytest.raises(ExerciseFailed) as info:
         check_batch_variance_formula(lambda: answer)
     out = capsys.readouterr().out
     assert named in out
+    assert info.value.mistake.startswith("batch_variance_formula.")  # a stable id
     assert "(N − B)/(N − 1)" not in out and "(N - B)/(N - 1)" not in out
 
 
