@@ -432,12 +432,20 @@ def test_exercises_and_what_the_recheck_runs():
         ]
     )
     found = judging.exercises(nb, {"check_standardize"})
-    assert [(e.name, e.check, e.cell) for e in found] == [("standardize", "check_standardize", 3)]
-    imports, defs = judging.definitions(nb)
-    assert imports == ["import torch", "import utils.checks"]
-    # Constants and definitions only: no call, no replaced check.
-    assert [name for _, name, _ in defs] == ["EPS", "standardize", "helper"]
-    assert judging.tampering(defs) == [(4, "helper")]
+    assert [(e.name, e.check, e.cell, e.target) for e in found] == [
+        ("standardize", "check_standardize", 3, "standardize")
+    ]
+    # A renamed function or a lambda is re-checked as the notebook passed it.
+    nb.cells[2].source = "check_standardize(lambda x: x / EPS)"
+    assert judging.exercises(nb, {"check_standardize"})[0].target == "lambda x: x / EPS"
+    # A graded task is re-checked by its own name, and a missing one is still re-checked.
+    found = judging.with_graded(
+        judging.exercises(nb, {"check_standardize"}), ["standardize", "train"], set()
+    )
+    assert [(e.name, e.check, e.cell, e.target) for e in found] == [
+        ("standardize", "check_standardize", 3, "standardize"),
+        ("train", "check_train", None, "train"),
+    ]
 
 
 def test_a_symbolic_link_inside_the_folder_is_read(tmp_path):

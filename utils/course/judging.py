@@ -1,16 +1,14 @@
 """Judging a notebook: what its source shows, and the exercise checks re-run from it.
 
-The task verdicts do not come from what the notebook printed: `exercise_script` rebuilds each
-exercise's function from the source (the exercise convention: a cell defines ``NAME`` and calls
-``check_NAME(NAME)``) and the checks run again in a fresh sandboxed process where none of the
-notebook's other statements ran (only its imports and its function and class definitions).
-Saved or printed outputs that claim a pass the fresh run does not confirm are reported.
+The task verdicts do not come from what the notebook printed: `exercises` finds each exercise
+(a top-level call ``check_NAME(its_function)``; a graded notebook adds the tasks course.json
+declares) and `utils.course.recheck` re-checks it in two processes. Saved or printed outputs
+that claim a pass the re-check does not confirm are reported.
 """
 
 from __future__ import annotations
 
 import ast
-import json
 import re
 from dataclasses import dataclass
 
@@ -290,9 +288,13 @@ def claimed_passes(nb: nbformat.NotebookNode) -> dict[str, int]:
 
 @dataclass
 class Exercise:
-    name: str  # the function's name, NAME in check_NAME(NAME)
+    name: str  # the exercise's name, NAME in check_NAME(…)
     check: str  # check_NAME
-    cell: int
+    cell: int | None  # None: a graded task the notebook never checks
+    target: str = ""  # the Python expression passed to the check: its function
+
+    def __post_init__(self) -> None:
+        self.target = self.target or self.name
 
 
 def exercises(nb: nbformat.NotebookNode, known_checks: set[str]) -> list[Exercise]:
@@ -308,119 +310,22 @@ def exercises(nb: nbformat.NotebookNode, known_checks: set[str]) -> list[Exercis
                 continue
             check = call.func.id
             if check in known_checks and check not in found:
-                found[check] = Exercise(check.removeprefix("check_"), check, number)
-    return sorted(found.values(), key=lambda e: e.cell)
+                target = ast.unparse(call.args[0]) if call.args else ""
+                found[check] = Exercise(check.removeprefix("check_"), check, number, target)
+    return sorted(found.values(), key=lambda e: e.cell or 0)
 
 
-def definitions(nb: nbformat.NotebookNode) -> tuple[list[str], list[tuple[int, str, str]]]:
-    """The notebook's imports, and its top-level function and class definitions and constants
-    (cell, name, source), in order; a later definition of a name replaces an earlier one.
-    Nothing else of the notebook runs in the re-check: no call, no loop, no assignment of a
-    computed value."""
-    imports: list[str] = []
-    defs: list[tuple[int, str, str]] = []
-    for number, cell in code_cells(nb):
-        tree = parse(cell.source)
-        for node in tree.body if tree else []:
-            if isinstance(node, ast.Import | ast.ImportFrom):
-                imports.append(ast.unparse(node))
-            elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-                if not node.name.startswith("check_"):
-                    defs.append((number, node.name, ast.unparse(node)))
-            elif _constant(node):  # EPS = 1e-8, DTYPE = torch.float64: what a function may use
-                defs.append((number, ast.unparse(node.targets[0]), ast.unparse(node)))
-    return imports, defs
-
-
-def _constant(node: ast.stmt) -> bool:
-    """``NAME = literal`` or ``NAME = module.attribute``: nothing runs but a lookup."""
-    if not isinstance(node, ast.Assign) or len(node.targets) != 1:
-        return False
-    target, value = node.targets[0], node.value
-    if not isinstance(target, ast.Name) or target.id.startswith("check_"):
-        return False
-    while isinstance(value, ast.Attribute):
-        value = value.value
-    if isinstance(value, ast.Name):
-        return True
-    try:
-        ast.literal_eval(node.value)
-    except (ValueError, TypeError, SyntaxError, RecursionError, MemoryError):
-        return False
-    return True
-
-
-def tampering(defs: list[tuple[int, str, str]]) -> list[tuple[int, str]]:
-    """Definitions whose code reaches into the checks themselves (cell, name)."""
-    return [(cell, name) for cell, name, source in defs if TAMPERING.search(source)]
-
-
-RUNNER = r"""
-import json, sys, traceback
-_nonce = sys.stdin.readline().strip()
-_spec = json.loads(sys.stdin.readline())
-sys.stdin.close()
-import utils.checks as _checks
-from utils.checks import ExerciseFailed as _Failed
-_found = {c: getattr(_checks, c) for c in _spec["checks"]}
-_out = sys.__stdout__
-def _say(name, status, message):
-    _out.write(_nonce + json.dumps({"name": name, "status": status, "message": message}) + "\n")
-    _out.flush()
-_space = {"__name__": "__main__"}
-try:
-    exec("import utils\nDEVICE = utils.get_device()", _space)
-except Exception:
-    pass
-for _line in _spec["imports"]:
-    try:
-        exec(_line, _space)
-    except BaseException:
-        pass
-for _cell, _name, _source in _spec["defs"]:
-    try:
-        exec(_source, _space)
-    except BaseException as _exc:
-        pass
-for _name, _check in _spec["exercises"]:
-    _fn = _space.get(_name)
-    if _fn is None:
-        _say(_name, "failed", f"no function {_name} is defined in the notebook")
-        continue
-    try:
-        _verdict = _found[_check](_fn)
-        _say(_name, getattr(_verdict, "status", "failed"), str(getattr(_verdict, "message", "")))
-    except _Failed as _exc:
-        _say(_name, "failed", str(_exc))
-    except BaseException as _exc:
-        _say(_name, "failed", f"the check stopped: {type(_exc).__name__}: {_exc}")
-"""
-
-
-def exercise_input(nonce: str, nb: nbformat.NotebookNode, found: list[Exercise]) -> str:
-    """What the fresh runner reads on its stdin."""
-    imports, defs = definitions(nb)
-    spec = {
-        "checks": sorted({e.check for e in found}),
-        "imports": imports,
-        "defs": defs,
-        "exercises": [(e.name, e.check) for e in found],
-    }
-    return nonce + "\n" + json.dumps(spec) + "\n"
-
-
-def read_verdicts(nonce: str, stdout: str) -> dict[str, tuple[str, str]]:
-    """name -> (status, message) from the runner's lines that carry the nonce."""
-    verdicts: dict[str, tuple[str, str]] = {}
-    for line in stdout.splitlines():
-        if not line.startswith(nonce):
-            continue
-        try:
-            item = json.loads(line[len(nonce) :])
-            verdicts.setdefault(str(item["name"]), (str(item["status"]), str(item["message"])))
-        except (ValueError, KeyError, TypeError):
-            continue
-    return verdicts
+def with_graded(found: list[Exercise], tasks: list[str], known_checks: set[str]) -> list[Exercise]:
+    """The exercises, with every task a graded notebook must define (course.json "graded"):
+    a task is re-checked by its own name, whatever the notebook passes to its check."""
+    by_name = {e.name: e for e in found}
+    for task in tasks:
+        exercise = by_name.get(task)
+        if exercise is None:
+            found.append(Exercise(task, f"check_{task}", None, task))
+        else:
+            exercise.target = task
+    return found
 
 
 def forged_claims(report: Report, claims: dict[str, int], source: str) -> None:

@@ -1,4 +1,4 @@
-"""One notebook's check in its own process, for a batch (`utils.course.lab.check_batch`).
+"""One notebook's check in its own process, for a batch (`utils.course.checker.check_batch`).
 
 The processes are forked from a server that has imported the checker once (multiprocessing's
 ``forkserver``), so a check starts in milliseconds; a notebook that takes its process down costs
@@ -30,17 +30,17 @@ def context():
         methods = multiprocessing.get_all_start_methods()
         _CONTEXT = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
         if "forkserver" in methods:
-            _CONTEXT.set_forkserver_preload(["utils.course.lab"])
+            _CONTEXT.set_forkserver_preload(["utils.course.checking"])
     return _CONTEXT
 
 
 def _work(job: dict, conn) -> None:
-    from utils.course.lab import _in_process, check_notebook
+    from utils.course.checking import check_notebook, in_process
     from utils.course.report import ERROR, Report, clean
 
     root = Path(job["root"]) if job["root"] else None
     try:
-        report = check_notebook(Path(job["path"]), root=root, **_in_process(job["options"]))
+        report = check_notebook(Path(job["path"]), root=root, **in_process(job["options"]))
     except Exception as exc:  # noqa: BLE001 - a bug of the checker is one file's verdict
         report = Report(Path(job["path"]))
         report.add(ERROR, f"the checker failed on this file: {type(exc).__name__}: {clean(exc)}")
