@@ -41,7 +41,7 @@ LEFTOVERS = {
 ANSWER_PLACEHOLDER = re.compile(r"Your answer here", re.I)
 # Absolute local paths, in string literals of code cells only: '/home/…', '~/…', 'C:\…'.
 ABSOLUTE = re.compile(
-    r"^(?:/home/|/Users/|~/)"  # Linux and macOS home folders
+    r"^(?:/home/|/Users/|~/(?!\.cache/))"  # home folders (~/.cache exists on Colab too)
     r"|^[A-Za-z]:\\(?![nrtabfv0'\"\\]?$)[^\\]*\w"  # C:\Users\...; not 'A:\n' or 'b:\mathbb'
     r"|^[A-Za-z]:/[^/\s]"  # C:/Users/... (not https://)
 )
@@ -159,9 +159,23 @@ def check_ref(nb: nbformat.NotebookNode, report: Report, ref: str | None) -> Non
 
 
 def stubs(tree: ast.Module) -> list[str | None]:
-    """Exercise stubs in a cell: ``raise NotImplementedError`` in a function that is not a
-    method or abstract; the name from ``"Exercise NAME: …"`` (None when it has no message)."""
+    """Exercise stubs in a cell: a function (not a method, not abstract) whose body raises
+    ``NotImplementedError`` unconditionally (a helper that raises it for an unsupported option,
+    under an ``if``, is not a stub); the name from ``"Exercise NAME: …"`` (None: no message)."""
     found: list[str | None] = []
+
+    def stub_name(statement: ast.stmt) -> tuple[bool, str | None]:
+        if not isinstance(statement, ast.Raise) or statement.exc is None:
+            return False, None
+        exc = statement.exc.func if isinstance(statement.exc, ast.Call) else statement.exc
+        if not (isinstance(exc, ast.Name) and exc.id == "NotImplementedError"):
+            return False, None
+        if isinstance(statement.exc, ast.Call) and statement.exc.args:
+            first = statement.exc.args[0]
+            if isinstance(first, ast.Constant) and isinstance(first.value, str):
+                match = STUB_MESSAGE.match(first.value)
+                return True, match.group(1) if match else None
+        return True, None
 
     def visit(node: ast.AST, in_class: bool) -> None:
         for child in ast.iter_child_nodes(node):
@@ -170,17 +184,11 @@ def stubs(tree: ast.Module) -> list[str | None]:
             elif isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef):
                 abstract = any("abstract" in ast.unparse(d) for d in child.decorator_list)
                 if not in_class and not abstract:
+                    for statement in child.body:
+                        is_stub, name = stub_name(statement)
+                        if is_stub:
+                            found.append(name)
                     visit(child, False)
-            elif isinstance(child, ast.Raise) and child.exc is not None:
-                exc = child.exc.func if isinstance(child.exc, ast.Call) else child.exc
-                if isinstance(exc, ast.Name) and exc.id == "NotImplementedError":
-                    name = None
-                    if isinstance(child.exc, ast.Call) and child.exc.args:
-                        first = child.exc.args[0]
-                        if isinstance(first, ast.Constant) and isinstance(first.value, str):
-                            match = STUB_MESSAGE.match(first.value)
-                            name = match.group(1) if match else None
-                    found.append(name)
             else:
                 visit(child, in_class)
 
@@ -317,14 +325,12 @@ def exercises(nb: nbformat.NotebookNode, known_checks: set[str]) -> list[Exercis
 
 def with_graded(found: list[Exercise], tasks: list[str], known_checks: set[str]) -> list[Exercise]:
     """The exercises, with every task a graded notebook must define (course.json "graded"):
-    a task is re-checked by its own name, whatever the notebook passes to its check."""
-    by_name = {e.name: e for e in found}
+    a task the notebook never checks (its check call deleted, or hidden in a string) is
+    re-checked all the same, by its own name."""
+    by_name = {e.name for e in found}
     for task in tasks:
-        exercise = by_name.get(task)
-        if exercise is None:
+        if task not in by_name:
             found.append(Exercise(task, f"check_{task}", None, task))
-        else:
-            exercise.target = task
     return found
 
 
