@@ -111,7 +111,10 @@ ATTACKS = {
         "import gc\nimport utils.checks\n\n\ndef _patch():\n"
         "    for o in gc.get_objects():\n"
         "        if getattr(o, '__name__', '') == '_compare' and hasattr(o, '__code__'):\n"
-        "            o.__code__ = (lambda expected, received, atol, rtol: None).__code__\n"
+        "            try:\n"
+        "                o.__code__ = (lambda expected, received, atol, rtol: None).__code__\n"
+        "            except ValueError:\n"
+        "                pass\n"
         "    return 0\n\n\n"
         "def quadratic_features(x, _=_patch()):\n    return x",
         CHECK_QF,
@@ -185,6 +188,8 @@ def test_every_forgery_is_blocked(attack):
         assert report.exercises.get(task) not in (None, "passed"), (attack, report.exercises)
     if attack == "patch-compare":  # the right task still passes: nothing was blocked for it
         assert report.exercises["standardize"] == "passed", report.exercises
+    if attack in ("gc-code", "forge-output", "tensor-subclass", "frame-expected"):
+        assert report.exercises["quadratic_features"] == "failed"  # defined, and wrong
     if attack == "missing":
         assert report.exercises["quadratic_features"] == "missing"
         assert "task quadratic_features is missing" in report.problems[0].message

@@ -169,7 +169,10 @@ def check_batch(
     as it is ready under one progress bar; return the reports in the order of ``items``."""
     from tqdm.auto import tqdm
 
-    per_file = options["total_timeout"] + EXERCISE_TIMEOUT_S + 120
+    if options.get("run", True):
+        per_file = options["total_timeout"] + EXERCISE_TIMEOUT_S + 120
+    else:
+        per_file = READ_TIMEOUT_S
     reports: list[Report | None] = [None] * len(items)
     lock = threading.Lock()
     with tqdm(
@@ -275,6 +278,7 @@ def _merge(args) -> int:
     return 0
 
 
+READ_TIMEOUT_S = 300  # reading and scanning one file (--no-run)
 KEY_MODULES = ("utils.course.answer_key", "utils.course.lab_key")  # its new name, its old one
 
 
@@ -336,13 +340,9 @@ def _check(args) -> int:
     began = time.monotonic()
     reports: list[Report] = []
     try:
-        if len(items) == 1 and not folder or args.no_run:  # no notebook code runs
-            for path, root in items:
-                report = check_notebook(path, root=root, **in_process(options))
-                print(format_report(report), end="\n\n", flush=True)
-                reports.append(report)
-        else:
-            reports = check_batch(items, options, args.jobs, progress=sys.stderr.isatty())
+        # Every file, even one read only (--no-run), is read and checked in a worker process
+        # under time and memory limits: no file can take the checker or the batch down.
+        reports = check_batch(items, options, args.jobs, progress=sys.stderr.isatty())
     finally:
         if args.csv:
             done = {r.path for r in reports}

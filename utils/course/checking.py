@@ -44,6 +44,21 @@ def course_ref() -> str | None:
     return course().get("ref")
 
 
+def fingerprint(team: list[str]) -> str:
+    """The team's fingerprint (`utils.team.team_fingerprint`: the same for the same members,
+    however their names are written); "" without a team or without that module."""
+    if not team:
+        return ""
+    try:
+        from utils.team import team_fingerprint
+    except ImportError:
+        return ""
+    try:
+        return clean(team_fingerprint(list(team)), 16)
+    except Exception:  # noqa: BLE001 - a fingerprint never stops a check
+        return ""
+
+
 def graded_tasks(path: Path, nb) -> list[str]:
     """The tasks a graded notebook must define (course.json "graded": {notebook: [names]}).
 
@@ -153,6 +168,7 @@ def check_notebook(
         )
     if team_required:
         judging.check_team(nb, report)
+        report.team_fingerprint = fingerprint(report.team)
     judging.check_sources(nb, report, graded=team_required)
     judging.check_ref(nb, report, course_ref())
     saved_claims = judging.claimed_passes(nb)

@@ -167,7 +167,7 @@ def run_notebook(
     deadline = start + total_timeout
     space = Workspace(nb, name, sandboxed, hide)
     done = threading.Event()
-    stderr = None
+    stderr, watch = None, None
     try:
         km = SandboxKernelManager(kernel_name=kernel_name)
         if sandboxed:
@@ -199,6 +199,9 @@ def run_notebook(
                     threading.Thread(
                         target=_guard_folder, args=(space.kernel, km, limits, done), daemon=True
                     ).start()
+                    process = getattr(km.provisioner, "process", None)
+                    if process is not None:
+                        watch = sandbox.GroupWatch(process.pid, limits)
                 for number, cell in enumerate(nb.cells, start=1):
                     remaining = deadline - time.monotonic()
                     by_total = remaining < cell_timeout
@@ -239,6 +242,8 @@ def run_notebook(
             )
         except DeadKernelError:
             last = _tail(space.root / "kernel.err")
+            if watch is not None and watch.reason:
+                last = f"stopped by the check: {watch.reason}"
             report.add(
                 ERROR,
                 f"{where(number, cell)}: the kernel died (out of memory, a limit of the check, "
@@ -254,6 +259,8 @@ def run_notebook(
             )
     finally:
         done.set()
+        if watch is not None:
+            watch.stop()
         if stderr is not None:
             stderr.close()
         space.close()
@@ -320,7 +327,7 @@ def run_exercises(
         os.chmod(runner, 0o755)
     deadline = time.monotonic() + timeout
     stderr_path = space.root / "runner.err"
-    process = None
+    process, watch = None, None
     try:
         if sandboxed:
             cmd = space.prefix(limits, with_notebook=False, extra_ro=((runner, runner),))
@@ -343,6 +350,7 @@ def run_exercises(
                 start_new_session=True,
                 **sandbox.popen_options(),
             )
+        watch = sandbox.GroupWatch(process.pid, limits) if sandboxed else None
         channel = recheck.Channel(process, deadline)
         try:
             channel.send(json.dumps(spec).encode())
@@ -350,6 +358,8 @@ def run_exercises(
         except recheck.Gone as exc:
             why = str(exc)
             tail = _tail(stderr_path)
+            if watch is not None and watch.reason:
+                tail = f"stopped by the check: {watch.reason}"
             ready = None
         if ready is None:
             for exercise in found:
@@ -362,6 +372,8 @@ def run_exercises(
         for exercise in found:
             outcomes[exercise.name] = recheck.judge(channel, exercise.name, exercise.check, ready)
     finally:
+        if watch is not None:
+            watch.stop()
         if process is not None:
             with contextlib.suppress(OSError, ValueError):
                 process.stdin.close()

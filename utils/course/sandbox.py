@@ -63,6 +63,7 @@ class Limits:
     disk_mb: int = 512  # its working folder; /tmp (with HOME) gets half of it
     open_files: int = 1024
     threads: int = 1  # OMP/MKL threads of the kernel
+    group_memory_mb: int = 8192  # resident memory of all its processes together
 
 
 @functools.cache
@@ -299,6 +300,91 @@ def seccomp_file(folder: Path) -> Path | None:
     path = folder / "seccomp.bpf"
     path.write_bytes(program)
     return path
+
+
+class GroupWatch:
+    """Limits on a sandbox's processes *together* (rlimits count one process each): every
+    half second it sums the resident memory, CPU time and number of the processes that descend
+    from the sandbox's first one (``setsid`` or a double fork does not leave that tree: an
+    orphan goes to the sandbox's own PID 1), and kills them all past ``group_memory_mb``,
+    ``cpu_s`` or ``processes``. A process that starts a session of its own (and so a scheduler
+    autogroup of its own, out of the notebook's share of the CPU) gets that autogroup's nice
+    value raised to 19, so that it cannot take the neighbours' CPU."""
+
+    def __init__(self, pid: int, limits: Limits):
+        import threading
+
+        self.pid, self.limits, self.reason = pid, limits, ""
+        self.stopped = threading.Event()
+        self._niced: set[int] = set()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self.stopped.set()
+
+    @staticmethod
+    def _stat(pid: str) -> list[str] | None:
+        try:
+            with open(f"/proc/{pid}/stat", "rb") as handle:
+                text = handle.read().decode("ascii", "replace")
+        except OSError:
+            return None
+        return text[text.rfind(")") + 2 :].split()  # fields from the 3rd (state) on
+
+    def members(self) -> dict[int, list[str]]:
+        """pid -> its /proc stat fields, for the first process and all its descendants."""
+        parents: dict[int, int] = {}
+        stats: dict[int, list[str]] = {}
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                fields = self._stat(entry)
+                if fields and len(fields) > 20:
+                    parents[int(entry)], stats[int(entry)] = int(fields[1]), fields
+        found, frontier = {self.pid}, [self.pid]
+        children: dict[int, list[int]] = {}
+        for child, parent in parents.items():
+            children.setdefault(parent, []).append(child)
+        while frontier:
+            for child in children.get(frontier.pop(), []):
+                if child not in found:
+                    found.add(child)
+                    frontier.append(child)
+        return {pid: stats[pid] for pid in found if pid in stats}
+
+    def _run(self) -> None:
+        ticks = os.sysconf("SC_CLK_TCK")
+        page_mb = os.sysconf("SC_PAGE_SIZE") / (1 << 20)
+        while not self.stopped.wait(0.5):
+            members = self.members()
+            if self.pid not in members:
+                return
+            rss = sum(int(f[21]) for f in members.values()) * page_mb
+            cpu = sum(sum(int(v) for v in f[11:15]) for f in members.values()) / ticks
+            if len(members) > self.limits.processes + 4:
+                self.reason = f"over {self.limits.processes} processes together"
+            elif rss > self.limits.group_memory_mb:
+                self.reason = f"over {self.limits.group_memory_mb} MB of memory together"
+            elif cpu > self.limits.cpu_s:
+                self.reason = f"over {self.limits.cpu_s} s of CPU time together"
+            if self.reason:
+                for pid in [self.pid, *members]:
+                    try:
+                        os.kill(pid, 9)
+                    except OSError:
+                        pass
+                return
+            # The sandbox's own session: bwrap's (--new-session) first child's.
+            own = {members[self.pid][3]}
+            own |= {f[3] for p, f in members.items() if int(f[1]) == self.pid and p != self.pid}
+            for pid, fields in members.items():
+                if fields[3] not in own and fields[3] not in self._niced:
+                    try:
+                        with open(f"/proc/{pid}/autogroup", "w", encoding="ascii") as handle:
+                            handle.write("19")
+                        self._niced.add(fields[3])
+                    except OSError:
+                        pass
 
 
 def launcher_environment() -> dict[str, str]:

@@ -11,9 +11,11 @@ import importlib.machinery
 import multiprocessing
 import sys
 import threading
+import time
 import types
 from pathlib import Path
 
+MEMORY_MB = 4096  # one file's checker process (torch and the comparisons need ~1 GB)
 _CONTEXT = None
 _STARTING = threading.Lock()
 # What the worker processes see as the main module. multiprocessing would otherwise re-run the
@@ -48,6 +50,18 @@ def _work(job: dict, conn) -> None:
     conn.close()
 
 
+def resident_mb(pid: int | None) -> float:
+    """The resident memory of a process, in MB (0 when it is gone)."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii", errors="replace") as handle:
+            for line in handle:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0.0
+
+
 def check(job: dict, timeout: float) -> tuple[dict | None, str]:
     """The report (as JSON) of one notebook, or None and why there is none."""
     ctx = context()
@@ -61,15 +75,25 @@ def check(job: dict, timeout: float) -> tuple[dict | None, str]:
         finally:
             sys.modules["__main__"] = main
     send.close()
+    deadline = time.monotonic() + timeout
     try:
-        if receive.poll(timeout):
-            try:
-                return receive.recv(), ""
-            except (EOFError, OSError):
-                pass
-            process.join(5)
-            return None, f"the checker's process for this file ended (status {process.exitcode})"
-        return None, f"the checker's process for this file ran past {timeout:g} s"
+        while True:
+            if receive.poll(min(1.0, max(0.0, deadline - time.monotonic()))):
+                try:
+                    return receive.recv(), ""
+                except (EOFError, OSError):
+                    pass
+                process.join(5)
+                return None, (
+                    f"the checker's process for this file ended (status {process.exitcode})"
+                )
+            if time.monotonic() >= deadline:
+                return None, f"the checker's process for this file ran past {timeout:g} s"
+            if resident_mb(process.pid) > MEMORY_MB:
+                return None, (
+                    f"the checker's process for this file used over {MEMORY_MB} MB (a file "
+                    "built to exhaust the checker?)"
+                )
     finally:
         receive.close()
         if process.is_alive():
