@@ -110,11 +110,11 @@ ATTACKS = {
     "gc-code": [
         "import gc\nimport utils.checks\n\n\ndef _patch():\n"
         "    for o in gc.get_objects():\n"
-        "        if getattr(o, '__name__', '') == '_compare' and hasattr(o, '__code__'):\n"
-        "            try:\n"
+        "        try:\n"
+        "            if type(o).__name__ == 'function' and o.__name__ == '_compare':\n"
         "                o.__code__ = (lambda expected, received, atol, rtol: None).__code__\n"
-        "            except ValueError:\n"
-        "                pass\n"
+        "        except Exception:\n"
+        "            pass\n"
         "    return 0\n\n\n"
         "def quadratic_features(x, _=_patch()):\n    return x",
         CHECK_QF,
