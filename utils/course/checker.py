@@ -124,8 +124,12 @@ def collect(paths: Sequence[str]) -> list[tuple[Path, Path | None]]:
         if path.is_dir() and not path.is_symlink():
             inside = []
             for folder, dirs, files in os.walk(path):
-                dirs[:] = sorted(d for d in dirs if d != ".ipynb_checkpoints")
-                inside += [Path(folder) / f for f in files if f.endswith(".ipynb")]
+                # A symbolic link to a folder is listed among the folders (and not followed):
+                # one named like a notebook still gets its row ("a symbolic link …").
+                linked = [d for d in dirs if os.path.islink(os.path.join(folder, d))]
+                dirs[:] = sorted(d for d in dirs if d != ".ipynb_checkpoints" and d not in linked)
+                names = [*files, *linked]
+                inside += [Path(folder) / f for f in names if f.lower().endswith(".ipynb")]
             found += [(p, path) for p in sorted(inside, key=lambda p: os.fsencode(str(p)))]
         else:
             found.append((path, None))  # a missing or odd file gets its one-line verdict
@@ -253,7 +257,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     merge.add_argument("--out", metavar="FILE", help="write here instead of the terminal")
     key = sub.add_parser("key", help="a team's expected numbers in the graded lab")
     key.add_argument("names", nargs="+", help="the team's names, in quotes")
-    args = parser.parse_args(argv)
+    args = parser.parse_args(_paths_first(list(sys.argv[1:] if argv is None else argv)))
     if hasattr(sys.stdout, "reconfigure"):
         sys.stdout.reconfigure(errors="replace")  # emoji on a terminal that cannot show them
 
@@ -262,6 +266,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "key":
         return _key(args.names)
     return _check(args)
+
+
+def _paths_first(argv: list[str]) -> list[str]:
+    """A file whose name starts with ``-`` (``--csv=x.ipynb`` from a shell's ``*.ipynb``) is a
+    notebook to check, not an option: it is passed as ``./--csv=x.ipynb``."""
+    if not argv or argv[0] != "check":
+        return argv
+    out = [argv[0]]
+    for arg in argv[1:]:
+        if arg.startswith("-") and arg.lower().endswith(".ipynb") and os.path.lexists(arg):
+            arg = os.path.join(".", arg)
+        out.append(arg)
+    return out
 
 
 def _merge(args) -> int:
@@ -298,6 +315,11 @@ def _key(names: list[str]) -> int:
 def _check(args) -> int:
     if args.jobs < 1:
         print(f"--jobs {args.jobs}: expected 1 or more", file=sys.stderr)
+        return 2
+    if args.csv and args.csv.lower().endswith(".ipynb"):
+        print(
+            f"--csv {args.csv}: that would overwrite a notebook; name a .csv file", file=sys.stderr
+        )
         return 2
     items = collect(args.paths)
     try:

@@ -15,6 +15,7 @@ from utils.course.report import (
     EXERCISE_FAILED,
     MISSING_TASK,
     NOT_IMPLEMENTED,
+    PYTHON_KIND,
     SANDBOX,
     SIZE,
     TIMEOUT,
@@ -178,6 +179,9 @@ def check_notebook(
             sandboxed, why = sandbox.availability()
         if not sandboxed:
             report.add(SANDBOX, sandbox.NOT_SANDBOXED + (f" ({why})" if why else ""))
+        version = sandbox.python_warning()
+        if version:
+            report.add(PYTHON_KIND, version)
         name = "submission.ipynb" if not path.name.isascii() else clean(path.name, 100)
         limits = limits or Limits()
         hide = tuple({path.resolve().parent, *((root.resolve(),) if root else ())})

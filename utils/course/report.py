@@ -28,6 +28,7 @@ EXERCISE_FAILED, FORGED, UNANSWERED = "exercise-failed", "forged", "unanswered"
 TEAM_SIZE_KIND, MISSING_TASK = "team-size", "missing-task"
 LEFTOVER, OUTSIDE_PATH, NO_OUTPUTS = "leftover", "outside-path", "no-outputs"
 SAVED_ERROR, SIZE, REF_KIND, SANDBOX = "saved-error", "size", "ref", "not-sandboxed"
+PYTHON_KIND = "python-version"
 BLOCKING_KINDS = {
     UNREADABLE,
     ERROR,
@@ -65,9 +66,25 @@ def clean(text: object, limit: int = 300) -> str:
 
 
 def path_text(path: Path | str) -> str:
-    """A file name as text, with undecodable bytes escaped (never a surrogate)."""
-    raw = os.fsencode(str(path))
-    return clean(raw.decode("utf-8", "backslashreplace"), 500)
+    """A file name as text, with undecodable bytes escaped (never a surrogate) and a backslash
+    doubled, so that two names that differ by a raw byte never print the same (``\\xff`` is
+    the byte, ``\\\\xff`` four characters of the name)."""
+    try:
+        raw = os.fsencode(str(path))
+    except UnicodeEncodeError:  # a lone surrogate that no file system name decodes to
+        raw = str(path).encode("utf-8", "backslashreplace")
+    text = raw.decode("utf-8", "surrogateescape")
+    out = []
+    for char in text:
+        if 0xDC80 <= ord(char) <= 0xDCFF:
+            out.append(f"\\x{ord(char) - 0xDC00:02x}")
+        elif char == "\\":
+            out.append("\\\\")
+        else:
+            out.append(clean(char, 20))
+        if len(out) > 500:
+            break
+    return clean("".join(out), 500) if len(out) > 500 else "".join(out)
 
 
 @dataclass

@@ -17,6 +17,7 @@ import re
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -33,7 +34,6 @@ MAX_CELL_OUTPUT_CHARS = 2_000_000  # per cell
 MAX_TOTAL_OUTPUT_CHARS = 20_000_000  # per notebook
 HINTS = {
     "FileNotFoundError": "the file is not there on Colab, where only the notebook and utils/ are",
-    "ModuleNotFoundError": "Colab lacks this package: install it in the notebook (!pip install …)",
     "NotImplementedError": "an exercise still raises its stub: complete it",
     "StdinNotImplementedError": "input() cannot be used: set the value in the code instead",
 }
@@ -64,9 +64,50 @@ def exception_name(ename: str) -> str:
     return "SyntaxError" if ename == "_IncompleteInputError" else ename
 
 
+COLAB_LACKS = ("torchviz",)  # as utils.course.colab_twin knows
+MODULE_TO_PACKAGE = {"sklearn": "scikit-learn", "PIL": "pillow", "cv2": "opencv-python"}
+
+
+def colab_packages() -> set[str]:
+    """The packages of Colab's newest runtime (``constraints/colab-RUNTIME.txt``), normalised."""
+    files = sorted((UTILS_DIR.parent / "constraints").glob("colab-*.txt"))
+    if not files:
+        return set()
+    names = set()
+    for line in files[-1].read_text(encoding="utf-8", errors="replace").splitlines():
+        name = line.split("==")[0].strip()
+        if name and not name.startswith("#"):
+            names.add(re.sub(r"[-_.]+", "-", name).lower())
+    return names
+
+
+def module_hint(evalue: str) -> str:
+    """Who lacks a missing module: the checker's Python (not the student's mistake) or Colab."""
+    match = re.search(r"No module named '([\w.]+)'", evalue)
+    if match is None:
+        return "install the package in the notebook (!pip install …)"
+    top = match.group(1).split(".")[0]
+    package = MODULE_TO_PACKAGE.get(top, top)
+    if re.sub(r"[-_.]+", "-", package).lower() in colab_packages():
+        return (
+            f"Colab has {package}, the checker's Python does not: not a mistake of the notebook; "
+            f"the instructor installs it for the checker (pip install {package}) or builds the "
+            "Colab twin (.ci/colab-twin)"
+        )
+    if package in COLAB_LACKS:
+        return f"Colab lacks {package} too: install it in the notebook (!pip install {package})"
+    return (
+        f"the checker's Python lacks {package}; if Colab has it, this is not a mistake of the "
+        f"notebook (the instructor installs it for the checker); if not, install it in the "
+        f"notebook (!pip install {package})"
+    )
+
+
 def hint_for(ename: str, evalue: str, source: str) -> str:
     if "drive.mount" in source or "google.colab" in evalue:
         return DRIVE_HINT
+    if ename == "ModuleNotFoundError":
+        return module_hint(evalue)
     if GPU_ERROR.search(evalue) and ename in ("RuntimeError", "AssertionError", "AcceleratorError"):
         return GPU_HINT
     return HINTS.get(ename, "")
@@ -79,7 +120,10 @@ class SandboxKernelManager(AsyncKernelManager):
     sandbox_uid: int | None = None
 
     def format_kernel_cmd(self, extra_arguments=None):
-        return [*self.sandbox_prefix, *super().format_kernel_cmd(extra_arguments)]
+        cmd = super().format_kernel_cmd(extra_arguments)
+        if cmd and cmd[0] in (sys.executable, "python", "python3"):
+            cmd[0] = sandbox.python()  # the Colab twin's Python when it is built
+        return [*self.sandbox_prefix, *cmd]
 
     def write_connection_file(self, **kwargs):
         super().write_connection_file(**kwargs)
@@ -99,6 +143,13 @@ class Workspace:
     ):
         self.hide = hide
         self.root = Path(tempfile.mkdtemp(prefix="dlb-check-"))
+        try:
+            self._fill(nb, name, sandboxed)
+        except BaseException:
+            shutil.rmtree(self.root, ignore_errors=True)  # nothing left behind
+            raise
+
+    def _fill(self, nb, name: str, sandboxed: bool) -> None:
         self.work = self.root / "work"
         self.kernel = self.root / "kernel"
         self.files = self.root / "files"

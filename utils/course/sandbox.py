@@ -114,6 +114,9 @@ def _python_mounts() -> list[Path]:
     """The folders the Python interpreter and its packages live in."""
     places = {Path(sys.prefix), Path(sys.base_prefix), Path(sys.exec_prefix)}
     places.add(Path(sys.executable).resolve().parent.parent)
+    if python() != sys.executable:  # the Colab twin's venv, and the Python it was made from
+        places.add(Path(python()).parent.parent)
+        places.add(Path(python()).resolve().parent.parent)
     for entry in sys.path:
         if entry and os.path.isabs(entry) and os.path.isdir(entry):
             place = Path(entry).resolve()
@@ -393,9 +396,63 @@ def launcher_environment() -> dict[str, str]:
     return {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8"}
 
 
+def colab_runtime() -> tuple[str, str, Path | None]:
+    """(runtime, Colab's Python version, the built twin's interpreter or None), from the newest
+    ``constraints/colab-RUNTIME.txt`` and the twin's cache (``.ci/colab-twin RUNTIME``)."""
+    import hashlib
+    import re
+
+    files = sorted((REPO_ROOT / "constraints").glob("colab-*.txt"))
+    if not files:
+        return "", "", None
+    newest = files[-1]
+    runtime = newest.name.removeprefix("colab-").removesuffix(".txt")
+    text = newest.read_text(encoding="utf-8", errors="replace")
+    match = re.search(r"Python (\d+\.\d+)", text[:2000])
+    digest = hashlib.sha256(newest.read_bytes()).hexdigest()[:12]
+    cache = Path(os.environ.get("DLB_TWIN_CACHE") or Path.home() / ".cache" / "dlb-colab-twin")
+    venv = cache / runtime / f"venv-{digest}"
+    built = venv / "bin" / "python"
+    ready = (venv / ".complete").is_file() and built.exists()
+    return runtime, match.group(1) if match else "", built if ready else None
+
+
+@functools.cache
 def python() -> str:
-    """The interpreter that runs a notebook's code: this one."""
-    return sys.executable
+    """The interpreter that runs a notebook's code: ``DLB_CHECK_PYTHON`` when set, else the
+    Colab twin's (Colab's Python and packages) when it is built, else this one."""
+    chosen = os.environ.get("DLB_CHECK_PYTHON")
+    if chosen:
+        return chosen
+    twin = colab_runtime()[2]
+    return str(twin) if twin is not None else sys.executable
+
+
+def python_warning() -> str:
+    """A sentence when the notebooks run on another Python than Colab's, else ""."""
+    runtime, colab, twin = colab_runtime()
+    if not colab:
+        return ""
+    if python() == sys.executable:
+        mine = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    else:
+        try:
+            mine = subprocess.run(
+                [python(), "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+                capture_output=True,
+                text=True,
+                timeout=60,
+                check=False,
+            ).stdout.strip()
+        except (OSError, subprocess.TimeoutExpired):
+            mine = "?"
+    if mine == colab:
+        return ""
+    return (
+        f"the notebook ran on Python {mine}, Colab ({runtime}) on {colab}: a module or syntax "
+        f"may work on one and not the other; build the Colab twin (.ci/colab-twin {runtime} "
+        "--build) and the checker uses its Python"
+    )
 
 
 def popen_options() -> dict:
