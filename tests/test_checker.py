@@ -375,3 +375,50 @@ def test_the_csv_has_mistakes_and_the_team_fingerprint(tmp_path):
     assert header.split(",") == CSV_COLUMNS
     back = Report.from_json(json.loads(json.dumps(report.to_json())))
     assert back.mistakes == report.mistakes and back.team_fingerprint == "1a2b3c4d"
+
+
+def _as_normal_user() -> list[str] | None:
+    """A command prefix that runs this Python as an unprivileged user, or None."""
+    import shutil
+
+    if os.geteuid() != 0 or shutil.which("runuser") is None:
+        return None
+    prefix = ["runuser", "-u", "nobody", "--"]
+    try:
+        done = subprocess.run(
+            [*prefix, sys.executable, "-c", "import utils.course.sandbox"],
+            cwd=ROOT,
+            capture_output=True,
+            timeout=120,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return prefix if done.returncode == 0 else None
+
+
+@needs_sandbox
+def test_as_a_normal_user_pid_1_holds_no_secret():
+    prefix = _as_normal_user()
+    if prefix is None:
+        pytest.skip(
+            "this Python cannot be run as user nobody here (not root, no runuser, or "
+            "the interpreter lives in a folder only root can read)"
+        )
+    code = (
+        "import json, os, subprocess, tempfile\nfrom pathlib import Path\n"
+        "from utils.course import sandbox\n"
+        "tmp = Path(tempfile.mkdtemp())\n"
+        "cmd = sandbox.command(tmp / 'work', sandbox.Limits()) + [sandbox.python(), '-c', "
+        "\"print(open('/proc/1/environ', 'rb').read().decode('latin-1'))\"]\n"
+        "print(subprocess.run(cmd, capture_output=True, text=True, "
+        "env=sandbox.launcher_environment()).stdout)"
+    )
+    done = subprocess.run(
+        [*prefix, "env", "SECRET_TOKEN=xyz-secret", sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert "xyz-secret" not in done.stdout + done.stderr
+    assert "PATH=" in done.stdout, done.stderr[-1000:]

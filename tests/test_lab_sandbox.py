@@ -296,9 +296,9 @@ def snapshot(*folders: Path) -> dict[str, str]:
 
 
 def survivors(since: set[int], folder: Path) -> list[str]:
-    """Processes of the batch still running: the corpus's sleepers, or a sandbox of ``folder``
-    (its bwrap hides the folder, so its command line names it; when a bwrap is gone, every
-    process of its PID namespace is gone with it)."""
+    """Processes of the batch still running: the corpus's sleepers (each notebook's sandbox
+    starts one; bwrap's command line shows no host path any more, so a sandbox left running is
+    found by the sleeper inside it)."""
     found = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit() or int(entry.name) in since:
@@ -308,7 +308,7 @@ def survivors(since: set[int], folder: Path) -> list[str]:
             uid = entry.stat().st_uid
         except OSError:
             continue
-        if SURVIVOR in cmdline or "bwrap" in cmdline and str(folder) in cmdline:
+        if SURVIVOR in cmdline:
             found.append(f"{entry.name} uid {uid}: {cmdline[:80]}")
     return found
 
