@@ -191,7 +191,10 @@ def check_notebook(
         run_claims = judging.claimed_passes(nb)  # nb now holds the run's outputs
         if tasks is None:
             tasks = graded_tasks(path, nb) if team_required else []
-        recheck(nb, report, limits, sandboxed, min(EXERCISE_TIMEOUT_S, total_timeout), hide, tasks)
+        # The re-check runs every cell again: give it the run's time again, and some more.
+        spent = report.runtime_s or 0.0
+        budget = min(EXERCISE_TIMEOUT_S, max(60.0, total_timeout, 2 * spent + 30))
+        recheck(nb, report, limits, sandboxed, budget, hide, tasks, cell_timeout)
         judging.forged_claims(report, saved_claims, "the saved outputs")
         judging.forged_claims(report, run_claims, "the run's outputs")
     if report.not_implemented:
@@ -217,6 +220,7 @@ def recheck(
     timeout: float,
     hide: tuple = (),
     tasks: list[str] = (),
+    cell_timeout: float | None = None,
 ) -> None:
     """Re-check every exercise, and every declared task, in two processes
     (`utils.course.recheck`): the task verdicts."""
@@ -224,7 +228,7 @@ def recheck(
     found = judging.with_graded(judging.exercises(nb, checks), list(tasks), checks)
     if not found:
         return
-    outcomes = running.run_exercises(nb, found, timeout, limits, sandboxed, hide)
+    outcomes = running.run_exercises(nb, found, timeout, limits, sandboxed, hide, cell_timeout)
     rechecked = set(outcomes) | {f"cell {e.cell}" for e in found}
     report.not_implemented = [n for n in report.not_implemented if n not in rechecked]
     for exercise in found:

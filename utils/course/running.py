@@ -363,6 +363,7 @@ def run_exercises(
     limits: sandbox.Limits | None = None,
     sandboxed: bool = True,
     hide: tuple[Path, ...] = (),
+    cell_timeout: float | None = None,
 ) -> dict[str, recheck.Outcome]:
     """Each exercise re-checked in two processes (`utils.course.recheck`): the notebook's code,
     rebuilt from its cells, in a fresh sandboxed process; the checks in this one. name ->
@@ -389,6 +390,7 @@ def run_exercises(
         spec = {
             "cells": [cell.source for _, cell in judging.code_cells(nb)],
             "tasks": {e.name: e.target for e in found},
+            "cell_timeout": max(1, math.ceil(min(cell_timeout or timeout, timeout))),
         }
         with open(stderr_path, "wb") as err:
             process = subprocess.Popen(

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import struct
 import sys
 import traceback
@@ -128,11 +129,20 @@ def serve() -> int:
     from IPython.core.interactiveshell import InteractiveShell
 
     shell = InteractiveShell.instance(colors="nocolor")
+    limit = int(spec.get("cell_timeout") or 0)
+
+    def too_long(signum, frame):
+        raise TimeoutError(f"the cell ran past {limit} s")
+
+    signal.signal(signal.SIGALRM, too_long)
     for source in spec.get("cells", []):
         try:
+            signal.alarm(limit)
             shell.run_cell(source, store_history=False, silent=False)
         except BaseException:  # noqa: BLE001,S112 - SystemExit in a cell: go on, as Jupyter
             continue
+        finally:
+            signal.alarm(0)
     sys.stdout.flush()
     functions = {}
     ready = {}
