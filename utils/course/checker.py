@@ -347,6 +347,9 @@ def _check(args) -> int:
             sandboxed = works
         if not sandboxed and folder:
             print(f"⚠️  {sandbox.NOT_SANDBOXED}" + (f" ({why})" if why else ""), file=sys.stderr)
+        version = sandbox.python_warning()
+        if version:
+            print(f"⚠️  {version}", file=sys.stderr)
     limits = Limits(memory_mb=args.memory_mb, threads=max(1, _cores() // max(1, args.jobs)))
     options = {
         "run": not args.no_run,

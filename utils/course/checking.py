@@ -15,7 +15,6 @@ from utils.course.report import (
     EXERCISE_FAILED,
     MISSING_TASK,
     NOT_IMPLEMENTED,
-    PYTHON_KIND,
     SANDBOX,
     SIZE,
     TIMEOUT,
@@ -179,9 +178,6 @@ def check_notebook(
             sandboxed, why = sandbox.availability()
         if not sandboxed:
             report.add(SANDBOX, sandbox.NOT_SANDBOXED + (f" ({why})" if why else ""))
-        version = sandbox.python_warning()
-        if version:
-            report.add(PYTHON_KIND, version)
         name = "submission.ipynb" if not path.name.isascii() else clean(path.name, 100)
         limits = limits or Limits()
         hide = tuple({path.resolve().parent, *((root.resolve(),) if root else ())})
