@@ -57,7 +57,7 @@ TAMPERING = re.compile(
 
 
 MAGIC_LINE = re.compile(r"^([ \t]*)(?:[!%].*|([\w, \t]+?)[ \t]*=[ \t]*[!%].*)$")
-MAX_PARSED_CHARS = 200_000  # a larger cell is run, but not read for the static checks
+MAX_PARSED_CHARS = 1_000_000  # a larger cell is run, but not read for the static checks
 
 
 def as_python(source: str) -> str:
@@ -235,6 +235,13 @@ def check_sources(nb: nbformat.NotebookNode, report: Report, graded: bool) -> No
         if cell.cell_type != "code":
             continue
         tree = parse(source)
+        if tree is None and len(source) > MAX_PARSED_CHARS:
+            report.add(
+                LEFTOVER,
+                f"cell {number} holds {len(source) // 1000} kB of code: too large to be read "
+                "for the checks of the source (its run and its exercises are still checked)",
+                number,
+            )
         if tree is not None:
             for text in _strings(tree):
                 if len(text) > 500:

@@ -237,7 +237,9 @@ def judge(channel: Channel, task: str, check: str, ready: dict) -> Outcome:
         try:
             verdict = fn(remote)
         except ExerciseFailed as exc:
-            last = wiring.verdicts[-1] if wiring.verdicts else None
+            last = getattr(exc, "verdict", None) or (
+                wiring.verdicts[-1] if wiring.verdicts else None
+            )
             return Outcome("failed", str(exc), getattr(last, "mistake", None))
         except Gone as exc:
             return Outcome("failed", str(exc))
