@@ -353,3 +353,28 @@ def test_the_checker_process_never_imports_the_notebooks_code(tmp_path):
     )
     loaded, exercises = json.loads(done.stdout.strip().splitlines()[-1])
     assert loaded is False and exercises == {"quadratic_features": "failed"}
+
+
+def test_hidden_tests_run_in_the_checker_only(monkeypatch):
+    """A function that answers only the public cases passes them and fails the course's hidden
+    test (utils/course/lab_hidden.py's check of the same name, run in the checker's process)."""
+    import types
+
+    from utils.checks._core import Case, check_function
+
+    def hidden_quadratic_features(fn):
+        x = torch.tensor([[1.0, -1.0], [2.0, 0.5], [0.0, 3.0]])
+        expected = torch.cat([x, x**2, x[:, :1] * x[:, 1:2]], dim=1)
+        return check_function("quadratic_features", fn, [Case((x,), expected, "hidden")])
+
+    hidden = types.ModuleType("utils.course.lab_hidden")
+    hidden.check_quadratic_features = hidden_quadratic_features
+    monkeypatch.setitem(sys.modules, "utils.course.lab_hidden", hidden)
+    only_public = (
+        "import torch\n\n\ndef quadratic_features(x):\n"
+        "    if len(x) == 3:\n        return torch.zeros(3, 5)\n"
+        "    return torch.cat([x, x**2, x[:, :1] * x[:, 1:2]], dim=1)"
+    )
+    assert rechecked(only_public, CHECK_QF).exercises == {"quadratic_features": "failed"}
+    report = rechecked(RIGHT_QF, CHECK_QF)
+    assert report.exercises == {"quadratic_features": "passed"}, report.problems

@@ -190,7 +190,7 @@ class _Wiring:
         import sys
 
         for name, loaded in list(sys.modules.items()):
-            if not name.startswith("utils.checks"):
+            if not name.startswith(("utils.checks", HIDDEN_MODULE)):
                 continue
             if hasattr(loaded, "check_function"):
                 self.saved.append((loaded, "check_function", loaded.check_function))
@@ -228,7 +228,30 @@ def judge(channel: Channel, task: str, check: str, ready: dict) -> Outcome:
     found = find_check(check)
     if found is None:
         return Outcome("failed", f"the course has no check {check}")
-    module, fn = found
+    outcome = _run_check(channel, task, check, *found)
+    hidden = hidden_check(check)
+    if outcome.status == "passed" and hidden is not None:
+        outcome = _run_check(channel, task, check, HIDDEN_MODULE, hidden)
+        if outcome.status == "passed":
+            outcome.message += " (and the hidden tests)"
+    return outcome
+
+
+HIDDEN_MODULE = "utils.course.lab_hidden"
+
+
+def hidden_check(check: str) -> Callable | None:
+    """The course's hidden test of a graded task (``check_NAME`` in `HIDDEN_MODULE`, which is
+    never copied into a sandbox or the student repository), or None."""
+    try:
+        module = importlib.import_module(HIDDEN_MODULE)
+    except ImportError:
+        return None
+    found = getattr(module, check, None)
+    return found if callable(found) else None
+
+
+def _run_check(channel: Channel, task: str, check: str, module: str, fn: Callable) -> Outcome:
     from utils.checks import ExerciseFailed
 
     remote = Remote(channel, task)
