@@ -422,3 +422,43 @@ def test_as_a_normal_user_pid_1_holds_no_secret():
     )
     assert "xyz-secret" not in done.stdout + done.stderr
     assert "PATH=" in done.stdout, done.stderr[-1000:]
+
+
+def test_a_checks_known_mistake_reaches_the_outcome(monkeypatch):
+    """The re-check keeps the verdict's ``mistake`` id (the checks' known mistakes) for the
+    CSV's ``mistakes`` column; the sandbox side is a stand-in that answers plain data."""
+    import torch
+
+    import utils.checks
+    from utils.checks import _core
+    from utils.course import plain, recheck
+
+    asked = []
+
+    class Channel:
+        def ask(self, request):
+            asked.append(request)
+            return {"value": plain.to_json(torch.zeros(2))}
+
+    def check_fake(fn):
+        fn(torch.ones(2))
+        verdict = _core.Verdict("fake", "failed", "❌ fake: the sign")
+        verdict.mistake = "fake.sign"
+        _core._emit(verdict, False)
+        raise _core.ExerciseFailed(verdict.message)
+
+    check_fake.__module__ = "utils.checks._core"
+    monkeypatch.setattr(utils.checks, "check_fake", check_fake, raising=False)
+    ready = {"fake": {"defined": True, "callable": True}}
+    outcome = recheck.judge(Channel(), "fake", "check_fake", ready)
+    assert (outcome.status, outcome.mistake) == ("failed", "fake.sign")
+    assert asked == [
+        {
+            "op": "call",
+            "task": "fake",
+            "args": plain.to_json((torch.ones(2),)),
+            "kwargs": {"$d": []},
+        }
+    ]
+    missing = recheck.judge(Channel(), "fake", "check_fake", {})
+    assert missing.status == "missing"

@@ -28,7 +28,6 @@ EXERCISE_FAILED, FORGED, UNANSWERED = "exercise-failed", "forged", "unanswered"
 TEAM_SIZE_KIND, MISSING_TASK = "team-size", "missing-task"
 LEFTOVER, OUTSIDE_PATH, NO_OUTPUTS = "leftover", "outside-path", "no-outputs"
 SAVED_ERROR, SIZE, REF_KIND, SANDBOX = "saved-error", "size", "ref", "not-sandboxed"
-PYTHON_KIND = "python-version"
 BLOCKING_KINDS = {
     UNREADABLE,
     ERROR,
