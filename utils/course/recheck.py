@@ -39,6 +39,10 @@ class NeedsCase(BaseException):  # noqa: N818 - a signal, not an error (no check
     """The call passes something that is not plain data: rebuild the case in the sandbox."""
 
 
+class NotPlainData(TypeError):  # noqa: N818 - the name a student reads in the verdict
+    """The student's function returned something that is not plain data."""
+
+
 class Gone(BaseException):  # noqa: N818 - ends the whole check, whatever it catches
     """The sandboxed process stopped answering."""
 
@@ -135,12 +139,12 @@ class Remote:
             try:
                 return plain.from_json(answer["value"])
             except (ValueError, RecursionError, TypeError) as exc:
-                raise TypeError(f"its result could not be read back ({exc})") from None
+                raise NotPlainData(f"its result could not be read back ({exc})") from None
         if "raised" in answer:
             raise remote_error(answer)
         if "not_plain" in answer:
-            raise TypeError(
-                f"it returned {str(answer['not_plain'])[:200]}; the check accepts plain data "
+            raise NotPlainData(
+                f"it returned {str(answer['not_plain'])[:200]}; the checker accepts plain data "
                 "only (tensors, numbers, bools, strings, lists, tuples, dicts of those)"
             )
         raise Gone(f"the re-check's process could not run the case: {answer.get('broken', '')}")
