@@ -123,6 +123,9 @@ class SandboxKernelManager(AsyncKernelManager):
         cmd = super().format_kernel_cmd(extra_arguments)
         if cmd and cmd[0] in (sys.executable, "python", "python3"):
             cmd[0] = sandbox.python()  # the Colab twin's Python when it is built
+        # What is written to the kernel's own stderr (a crash, an abort) stays there, in a
+        # size-limited file, so that a dead kernel's last words can be shown.
+        cmd.append("--IPKernelApp.capture_fd_output=False")
         return [*self.sandbox_prefix, *cmd]
 
     def write_connection_file(self, **kwargs):

@@ -490,6 +490,7 @@ def environment(limits: Limits, home: str) -> dict[str, str]:
         "MKL_NUM_THREADS": threads,
         "OPENBLAS_NUM_THREADS": threads,
         "TQDM_DISABLE": "1",
+        "PYDEVD_DISABLE_FILE_VALIDATION": "1",  # debugpy's start-up note, not a kernel's words
     }
 
 
