@@ -17,6 +17,7 @@ from utils.checks.losses import *  # noqa: F403 - notebook 01
 from utils.checks.mlp import *  # noqa: F403 - notebook 06
 from utils.checks.novikoff import *  # noqa: F403 - notebook 03 (exam track)
 from utils.checks.perceptron import *  # noqa: F403 - notebook 03
+from utils.checks.regression import *  # noqa: F403 - notebook 02b (exam track)
 from utils.checks.tensors import *  # noqa: F403 - notebook 00
 
 __all__ = [
