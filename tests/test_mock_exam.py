@@ -20,6 +20,7 @@ import shutil
 import subprocess
 import threading
 from pathlib import Path
+from urllib.parse import urlunsplit
 
 import nbformat
 import pytest
@@ -139,7 +140,7 @@ def printed_pdf(exam_page) -> bytes:
         driver.set_page_load_timeout(60)
         driver.set_script_timeout(60)
         host, port = server.server_address[:2]
-        driver.get(f"http://{host}:{port}/{exam_page.name}")
+        driver.get(urlunsplit(("http", f"{host}:{port}", "/" + exam_page.name, "", "")))
         typeset = driver.execute_async_script(
             "const done = arguments[arguments.length - 1];"
             "(window.MathJax && MathJax.startup ? MathJax.startup.promise : Promise.reject())"
