@@ -20,13 +20,16 @@ from utils.checks._core import (
 )
 from utils.checks.activations import *  # noqa: F403 - notebook 05
 from utils.checks.bayes import *  # noqa: F403 - notebook 02
+from utils.checks.costs import *  # noqa: F403 - notebook 02 (exam track)
 from utils.checks.formulas import check_formula, compare_formulas
 from utils.checks.lab import *  # noqa: F403 - notebook 07
 from utils.checks.logistic import *  # noqa: F403 - notebook 04
 from utils.checks.losses import *  # noqa: F403 - notebook 01
 from utils.checks.mlp import *  # noqa: F403 - notebook 06
+from utils.checks.novikoff import *  # noqa: F403 - notebook 03 (exam track)
 from utils.checks.optimisation import *  # noqa: F403 - notebook 01b
 from utils.checks.perceptron import *  # noqa: F403 - notebook 03
+from utils.checks.regression import *  # noqa: F403 - notebook 02b (exam track)
 from utils.checks.tensors import *  # noqa: F403 - notebook 00
 
 __all__ = [
