@@ -33,6 +33,8 @@ class SeedRuns:
     def mean_and_se(self) -> tuple[torch.Tensor, torch.Tensor]:
         """Per epoch: the mean validation error over the seeds and its standard error."""
         s = self.val_error.shape[1]
+        if s == 1:  # one seed: no spread to measure
+            return self.val_error[:, 0], torch.zeros(len(self.val_error))
         return self.val_error.mean(dim=1), self.val_error.std(dim=1) / math.sqrt(s)
 
     def best_epoch(self) -> int:

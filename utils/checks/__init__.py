@@ -15,7 +15,9 @@ from utils.checks.logistic import *  # noqa: F403 - notebook 04
 from utils.checks.losses import *  # noqa: F403 - notebook 01
 from utils.checks.mlp import *  # noqa: F403 - notebook 06
 from utils.checks.perceptron import *  # noqa: F403 - notebook 03
+from utils.checks.pipeline import *  # noqa: F403 - notebook 06b
 from utils.checks.tensors import *  # noqa: F403 - notebook 00
+from utils.checks.variants import *  # noqa: F403 - notebooks 04–06: exam-track variants
 
 __all__ = [
     "Case",
