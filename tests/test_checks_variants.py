@@ -7,41 +7,41 @@ from utils.checks import ExerciseFailed
 from utils.checks import variants as v
 
 CASES = {
-    v.check_log_sigmoid_slope_formula: ["1 - sigma(a)", "sigma(-a)", "exp(-a)/(1 + exp(-a))"],
+    v.check_log_sigma_slope_formula: ["1 - sigma(a)", "sigma(-a)", "exp(-a)/(1 + exp(-a))"],
     v.check_two_example_nll_formula: [
         "-ln(sigma(a1)) - ln(1 - sigma(a2))",
         "ln(1 + exp(-a1)) + ln(1 + exp(a2))",
     ],
-    v.check_squared_loss_slope_formula: [
+    v.check_squared_slope_formula: [
         "2*(sigma(a) - y)*sigma(a)*(1 - sigma(a))",
         "2*(sigma(a) - y)*exp(-a)/(1 + exp(-a))**2",
     ],
-    v.check_tempered_ce_gradient_formula: [
+    v.check_tempered_ce_formula: [
         "(p1 - 1)/T",
         "(exp(a1/T)/(exp(a1/T) + exp(a2/T) + exp(a3/T)) - 1)/T",
         "-(p2 + p3)/T",
     ],
-    v.check_log_softmax_entry_formula: ["-s2", "-exp(a2)/(exp(a1) + exp(a2) + exp(a3))"],
-    v.check_three_layer_count_formula: [
+    v.check_log_softmax_formula: ["-s2", "-exp(a2)/(exp(a1) + exp(a2) + exp(a3))"],
+    v.check_deep_count_formula: [
         "n1*(n0 + 1) + n1*(n1 + 1) + n2*(n1 + 1)",
         "n1**2 + n1*(n0 + n2 + 2) + n2",
     ],
     v.check_tanh_delta_formula: ["(1 - tanh(a1)**2)*w2*delta2", "w2*delta2/cosh(a1)**2"],
-    v.check_tanh_output_delta_formula: [
+    v.check_tanh_output_formula: [
         "(tanh(a2) - y)*(1 - tanh(a2)**2)",
         "tanh(a2) - y - tanh(a2)**2*(tanh(a2) - y)",
     ],
 }
 
 MISTAKES = {
-    v.check_log_sigmoid_slope_formula: [("1/sigma(a)", "factor σ'(a) is missing")],
+    v.check_log_sigma_slope_formula: [("1/sigma(a)", "factor σ'(a) is missing")],
     v.check_two_example_nll_formula: [("-ln(sigma(a1)) - ln(sigma(a2))", "label 0")],
-    v.check_squared_loss_slope_formula: [("sigma(a) - y", "cross-entropy")],
-    v.check_tempered_ce_gradient_formula: [("p1 - 1", "1/T is missing")],
-    v.check_log_softmax_entry_formula: [("-s1*s2", "divides it by s_1")],
-    v.check_three_layer_count_formula: [("n1*(n0 + 1) + n2*(n1 + 1)", "one hidden layer")],
+    v.check_squared_slope_formula: [("sigma(a) - y", "cross-entropy")],
+    v.check_tempered_ce_formula: [("p1 - 1", "1/T is missing")],
+    v.check_log_softmax_formula: [("-s1*s2", "divides it by s_1")],
+    v.check_deep_count_formula: [("n1*(n0 + 1) + n2*(n1 + 1)", "one hidden layer")],
     v.check_tanh_delta_formula: [("sigma(a1)*(1 - sigma(a1))*w2*delta2", "sigmoid's slope")],
-    v.check_tanh_output_delta_formula: [("tanh(a2) - y", "is missing")],
+    v.check_tanh_output_formula: [("tanh(a2) - y", "is missing")],
 }
 
 

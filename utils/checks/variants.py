@@ -14,13 +14,13 @@ from utils.checks._core import Verdict
 from utils.checks.formulas import check_formula
 
 __all__ = [
-    "check_log_sigmoid_slope_formula",
-    "check_log_softmax_entry_formula",
-    "check_squared_loss_slope_formula",
+    "check_log_sigma_slope_formula",
+    "check_log_softmax_formula",
+    "check_squared_slope_formula",
     "check_tanh_delta_formula",
-    "check_tanh_output_delta_formula",
-    "check_tempered_ce_gradient_formula",
-    "check_three_layer_count_formula",
+    "check_tanh_output_formula",
+    "check_tempered_ce_formula",
+    "check_deep_count_formula",
     "check_two_example_nll_formula",
 ]
 
@@ -45,7 +45,7 @@ def _softmax_names(tempered: bool) -> dict:
 # ---- notebook 04 -----------------------------------------------------------------------------
 
 
-def check_log_sigmoid_slope_formula(fn: Answer) -> Verdict:
+def check_log_sigma_slope_formula(fn: Answer) -> Verdict:
     """Exam 4.1: the derivative of ln σ(a) in a."""
     mistakes = [
         ("sigma(a)*(1 - sigma(a))", "that is σ'(a) itself; the chain rule divides it by σ(a)"),
@@ -53,7 +53,7 @@ def check_log_sigmoid_slope_formula(fn: Answer) -> Verdict:
         ("sigma(a) - 1", "the sign: ln σ(a) increases with a, so its slope is positive"),
     ]
     return check_formula(
-        "log_sigmoid_slope_formula",
+        "log_sigma_slope_formula",
         fn,
         "1 - sigma(a)",
         "a",
@@ -93,7 +93,7 @@ def check_two_example_nll_formula(fn: Answer) -> Verdict:
     )
 
 
-def check_squared_loss_slope_formula(fn: Answer) -> Verdict:
+def check_squared_slope_formula(fn: Answer) -> Verdict:
     """Exam 4.3: ∂ℓ/∂a for the squared loss ℓ = (σ(a) − y)² of a sigmoid output."""
     mistakes = [
         ("sigma(a) - y", "that is the slope of the cross-entropy; the squared loss keeps σ'(a)"),
@@ -111,7 +111,7 @@ def check_squared_loss_slope_formula(fn: Answer) -> Verdict:
         ),
     ]
     return check_formula(
-        "squared_loss_slope_formula",
+        "squared_slope_formula",
         fn,
         "2*(sigma(a) - y)*sigma(a)*(1 - sigma(a))",
         "a, y",
@@ -123,7 +123,7 @@ def check_squared_loss_slope_formula(fn: Answer) -> Verdict:
 # ---- notebook 05 -----------------------------------------------------------------------------
 
 
-def check_tempered_ce_gradient_formula(fn: Answer) -> Verdict:
+def check_tempered_ce_formula(fn: Answer) -> Verdict:
     """Exam 5.1: ∂ℓ/∂a_1 for ℓ = −ln softmax(a / T)_1, K = 3 (p1, p2, p3 = softmax(a / T))."""
     mistakes = [
         ("p1 - 1", "the chain rule through a / T: a factor 1/T is missing"),
@@ -131,7 +131,7 @@ def check_tempered_ce_gradient_formula(fn: Answer) -> Verdict:
         ("(1 - p1)/T", "the sign: raising the true class's logit lowers the loss"),
     ]
     return check_formula(
-        "tempered_ce_gradient_formula",
+        "tempered_ce_formula",
         fn,
         "(p1 - 1)/T",
         "a1, a2, a3, T",
@@ -143,7 +143,7 @@ def check_tempered_ce_gradient_formula(fn: Answer) -> Verdict:
     )
 
 
-def check_log_softmax_entry_formula(fn: Answer) -> Verdict:
+def check_log_softmax_formula(fn: Answer) -> Verdict:
     """Exam 5.2: ∂ ln s_1 / ∂a_2 for K = 3 (s1, s2, s3 = softmax(a))."""
     mistakes = [
         ("-s1*s2", "that is ∂s_1/∂a_2; the logarithm divides it by s_1"),
@@ -152,7 +152,7 @@ def check_log_softmax_entry_formula(fn: Answer) -> Verdict:
         ("0", "ln s_1 = a_1 − ln Σ_k e^(a_k) depends on a_2 through the sum"),
     ]
     return check_formula(
-        "log_softmax_entry_formula",
+        "log_softmax_formula",
         fn,
         "-s2",
         "a1, a2, a3",
@@ -165,7 +165,7 @@ def check_log_softmax_entry_formula(fn: Answer) -> Verdict:
 # ---- notebook 06 -----------------------------------------------------------------------------
 
 
-def check_three_layer_count_formula(fn: Answer) -> Verdict:
+def check_deep_count_formula(fn: Answer) -> Verdict:
     """Exam 6.1: the parameters of an MLP n0 → n1 → n1 → n2 (two hidden layers of width n1)."""
     mistakes = [
         (
@@ -182,7 +182,7 @@ def check_three_layer_count_formula(fn: Answer) -> Verdict:
         ),
     ]
     return check_formula(
-        "three_layer_count_formula",
+        "deep_count_formula",
         fn,
         "n1*(n0 + 1) + n1*(n1 + 1) + n2*(n1 + 1)",
         "n0, n1, n2",
@@ -213,7 +213,7 @@ def check_tanh_delta_formula(fn: Answer) -> Verdict:
     )
 
 
-def check_tanh_output_delta_formula(fn: Answer) -> Verdict:
+def check_tanh_output_formula(fn: Answer) -> Verdict:
     """Exam 6.3: δ_2 = ∂L/∂a_2 for ŷ = tanh(a_2) and L = (ŷ − y)²/2."""
     mistakes = [
         (
@@ -229,7 +229,7 @@ def check_tanh_output_delta_formula(fn: Answer) -> Verdict:
         ("(y - tanh(a2))*(1 - tanh(a2)**2)", "the sign: L grows with a2 when ŷ > y"),
     ]
     return check_formula(
-        "tanh_output_delta_formula",
+        "tanh_output_formula",
         fn,
         "(tanh(a2) - y)*(1 - tanh(a2)**2)",
         "a2, y",
