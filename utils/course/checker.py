@@ -214,6 +214,14 @@ def _cores() -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    # `key` and `report` have command lines of their own (their modules parse them).
+    if argv[:1] == ["key"]:
+        return _key(argv[1:])
+    if argv[:1] == ["report"]:
+        from utils.course.class_report import main as report_main
+
+        return int(report_main(argv[1:]))
     parser = argparse.ArgumentParser(
         prog="python -m utils.lab",
         description="Check notebooks before handing them in (Restart and run all, as on Colab).",
@@ -255,16 +263,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     merge = sub.add_parser("merge", help="join the CSVs of a batch's slices (--shard)")
     merge.add_argument("csvs", nargs="+", help="the slices' CSV files")
     merge.add_argument("--out", metavar="FILE", help="write here instead of the terminal")
-    key = sub.add_parser("key", help="a team's expected numbers in the graded lab")
-    key.add_argument("names", nargs="+", help="the team's names, in quotes")
-    args = parser.parse_args(_paths_first(list(sys.argv[1:] if argv is None else argv)))
+    sub.add_parser("key", help="a team's expected numbers in the graded lab (key --help)")
+    sub.add_parser("report", help="one HTML page of what a class got wrong (report --help)")
+    args = parser.parse_args(_paths_first(argv))
     if hasattr(sys.stdout, "reconfigure"):
         sys.stdout.reconfigure(errors="replace")  # emoji on a terminal that cannot show them
 
     if args.command == "merge":
         return _merge(args)
-    if args.command == "key":
-        return _key(args.names)
     return _check(args)
 
 
