@@ -29,12 +29,19 @@ from utils.course import site
 
 # A test tool of requirements.txt that Colab lacks (the Colab twin skips this file).
 pytest.importorskip("selenium", reason="selenium is not installed")
-from utils.notebooks import read_course, read_notebook, series_notebooks
+from utils.notebooks import (
+    SETUP_METADATA,
+    read_course,
+    read_notebook,
+    series_notebooks,
+    setup_source,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
 IN_CI = os.environ.get("CI") == "true"
+COURSE = read_course(ROOT)
 PAGES = site.plan(ROOT)  # reads the notebooks' title cells only: nothing runs at collection
 PAGE_NAMES = ["index.html"] + [page.html_name for page in PAGES]
 RAW_MATH = re.compile(r"\$\$|\$[^$\s][^$]*\$|\\\(|\\\[")
@@ -182,6 +189,25 @@ def test_for_readers_turns_widgets_and_pending_tasks_into_notes():
     )
     assert "widgets" not in nb.metadata
     assert built.notebook.cells[1].outputs[0].output_type == "display_data"  # a copy
+
+
+def test_the_setup_cell_shows_its_printed_line_and_folds_its_code():
+    setup = nbformat.v4.new_code_cell(setup_source(COURSE["repo"], COURSE["ref"]))
+    setup.metadata = dict(SETUP_METADATA)
+    setup.outputs = [
+        nbformat.v4.new_output("stream", name="stdout", text="Setup: local repository · cpu\n")
+    ]
+    other = nbformat.v4.new_code_cell("x = 1  # an ordinary cell")
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("# 00 · Title"), setup, other]
+    body, _ = site._exporter().from_notebook_node(
+        site.for_readers(site.Built(page=PAGES[0], notebook=nb, seconds=0.0))
+    )
+    folded = re.search(r'<details class="dlb-setup">(.*?)</details>', body, re.S)
+    assert folded, "the setup cell's code is not folded"
+    assert "REPO" in folded.group(1) and "Setup: local repository" not in folded.group(1)
+    assert "Setup: local repository" in body[folded.end() :]  # its printed line shows
+    assert body.count('class="dlb-setup"') == 1 and "an ordinary cell" not in folded.group(1)
 
 
 def test_build_fails_clearly_without_mathjax(tmp_path):

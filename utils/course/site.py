@@ -420,8 +420,8 @@ def for_readers(built: Built) -> nbformat.NotebookNode:
 
     Widget views become a note (their state needs a live kernel); in the student edition an
     error becomes a one-line note saying that the cell waits for a task; the setup cell is
-    marked so that the page folds it away; the title cell's Colab badge goes (the page has its
-    own, one per edition).
+    marked so that the page folds its code away (its printed line stays); the title cell's
+    Colab badge goes (the page has its own, one per edition).
     """
     nb = nbformat.from_dict(json.loads(json.dumps(built.notebook)))
     colab = dict(built.page.colab)
@@ -432,7 +432,8 @@ def for_readers(built: Built) -> nbformat.NotebookNode:
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
-        if cell.source.startswith(SETUP_FIRST_LINE):
+        hidden = cell.metadata.get("jupyter", {}).get("source_hidden", False)
+        if hidden or cell.source.startswith(SETUP_FIRST_LINE):  # its code folds, its output shows
             cell.metadata["dlb_setup"] = True
         outputs = []
         for output in cell.get("outputs", []):
