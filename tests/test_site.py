@@ -1,6 +1,7 @@
 """The readers' edition (`utils.course.site`): built once, then read in headless Chromium.
 
-The browser tests build the whole site (every notebook executed, 2 at a time), serve it on
+The browser tests build the whole site (from the session's one run of every notebook,
+tests/notebook_runs.py, which the notebook test and the sliders' test share), serve it on
 127.0.0.1 and open every page in Debian's Chromium with every other host unreachable. They need
 `chromium` and `chromium-driver` (apt) and MathJax (`python -m utils.site install-mathjax`);
 `.ci/run` installs all three. Without them the browser tests skip, except under `CI=true`, where
@@ -25,6 +26,7 @@ from urllib.parse import unquote, urldefrag, urlunsplit
 import nbformat
 import pytest
 
+from tests import notebook_runs
 from utils.course import site
 
 # A test tool of requirements.txt that Colab lacks (the Colab twin skips this file).
@@ -213,7 +215,9 @@ def test_the_setup_cell_shows_its_printed_line_and_folds_its_code():
 def test_build_fails_clearly_without_mathjax(tmp_path):
     cmd = [sys.executable, "-m", "utils.site", "build", "--out", str(tmp_path / "out")]
     cmd += ["--mathjax", str(tmp_path / "no-mathjax")]
-    result = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        cmd, cwd=ROOT, capture_output=True, text=True, timeout=600
+    )  # a stall guard
     assert result.returncode == 2, result.stderr
     assert "MathJax 3 not found" in result.stderr
     assert "python -m utils.site install-mathjax" in result.stderr
@@ -235,7 +239,20 @@ def built_site(tmp_path_factory) -> site.Site:
         site.find_mathjax()
     except site.SiteError as exc:
         _require(False, str(exc))
-    return site.build(tmp_path_factory.mktemp("site"), root=ROOT, jobs=2)
+    out = tmp_path_factory.mktemp("site")
+    return site.build(out, root=ROOT, jobs=2, executed=_executed_once)
+
+
+def _executed_once(pages: list[site.Page]) -> list[site.Built]:
+    """The pages' notebooks as the session ran them once (tests/notebook_runs.py): the notebook
+    test and the sliders' test reuse the same runs; only the lab's student edition is new."""
+    built = []
+    for page in pages:
+        result = notebook_runs.run(page.source, allow_errors=page.student)
+        if result.error:
+            pytest.fail(f"{page.relpath} failed while running:\n{result.error}")
+        built.append(site.Built(page=page, notebook=result.notebook, seconds=result.seconds))
+    return built
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -291,7 +308,7 @@ _STATUS: dict[str, tuple[int, str]] = {}
 def _fetch(url: str) -> tuple[int, str]:
     if url not in _STATUS:
         try:
-            with urllib.request.urlopen(url, timeout=10) as response:
+            with urllib.request.urlopen(url, timeout=120) as response:
                 _STATUS[url] = (response.status, response.read().decode("utf-8", "replace"))
         except urllib.error.HTTPError as exc:
             _STATUS[url] = (exc.code, "")
