@@ -136,6 +136,8 @@ def _execute(path: Path, allow_errors: bool) -> Run:
         error = str(exc)
     except (CellTimeoutError, DeadKernelError) as exc:
         error = f"{type(exc).__name__}: {exc}"
+    except Exception as exc:  # noqa: BLE001 - any other failure is this notebook's verdict too
+        error = f"the kernel could not run the notebook: {type(exc).__name__}: {exc}"
     seconds = time.perf_counter() - start
     report = None
     if sliders:
@@ -145,7 +147,10 @@ def _execute(path: Path, allow_errors: bool) -> Run:
             o.get("text", "") for o in epilogue.get("outputs", []) if o.output_type == "stream"
         )
         lines = text.strip().splitlines()
-        report = json.loads(lines[-1]) if lines and lines[-1].startswith("{") else None
+        try:
+            report = json.loads(lines[-1]) if lines else None
+        except ValueError:
+            report = None
     return Run(path, nb, seconds, error, report)
 
 
