@@ -35,8 +35,14 @@ from pathlib import Path
 
 import nbformat
 
-from utils.course.notebooks import dumps, read_course, read_notebook, series_notebooks, stamp
-from utils.env import repo_root
+from utils.course.notebooks import (
+    dumps,
+    read_course,
+    read_notebook,
+    repo_root,
+    series_notebooks,
+    stamp,
+)
 
 BEGIN = re.compile(r"^(\s*)# BEGIN SOLUTION\s*$")
 END = re.compile(r"^\s*# END SOLUTION\s*$")
