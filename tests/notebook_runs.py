@@ -114,13 +114,14 @@ def _execute(path: Path, allow_errors: bool) -> Run:
     from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
     from utils.course import site
+    from utils.course.kernel import notebook_client
 
     nb = nbformat.read(path, as_version=4)
     sliders = uses_sliders(nb)
     if sliders:
         nb.cells.insert(0, nbformat.v4.new_code_cell(SLIDER_PROLOGUE))
         nb.cells.append(nbformat.v4.new_code_cell(SLIDER_EPILOGUE))
-    client = site._sliced_poll_client()(  # one kernel runner; its 1-second polls never stall
+    client = notebook_client(  # the course's one kernel runner: its 1-second polls never stall
         nb,
         timeout=STALL_GUARD,
         kernel_name="python3",
