@@ -18,13 +18,13 @@ from __future__ import annotations
 
 import hashlib
 import math
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import torch
 
 from utils.bayes import GaussianClasses, paired_difference
+from utils.team import normalise_team, team_fingerprint
 
 __all__ = [
     "LinearRule",
@@ -33,6 +33,7 @@ __all__ = [
     "fit_cross_entropy",
     "normalise_team",
     "team_distribution",
+    "team_fingerprint",
     "team_seed",
 ]
 
@@ -151,30 +152,9 @@ def fit_cross_entropy(z, y, max_iter: int = 200) -> LinearRule:
     return LinearRule(theta[:-1] / scale, theta[-1].item())
 
 
-def normalise_team(team: Sequence[str]) -> list[str]:
-    """The team's names, sorted, each case-folded without accents or whitespace.
-
-    So that "Élodie Durand" and "elodie  durand" are the same member, and the order in which
-    a team types its names does not matter.
-    """
-    if isinstance(team, str) or not isinstance(team, Sequence):
-        raise ValueError(f"`team` must be a list of names; found {team!r}")
-    if not all(isinstance(name, str) for name in team):
-        raise ValueError(f"`team` must hold names as strings; found {team!r}")
-    names = []
-    for name in team:
-        letters = unicodedata.normalize("NFKD", name)
-        letters = "".join(c for c in letters if not unicodedata.combining(c))
-        letters = "".join(letters.casefold().split())
-        if letters:
-            names.append(letters)
-    if not names:
-        raise ValueError(f"`team` must hold at least one name; found {team!r}")
-    return sorted(names)
-
-
 def team_seed(team: Sequence[str]) -> int:
-    """A 63-bit seed from the normalised team: SHA-256 of the names, one per line."""
+    """A 63-bit seed from the normalised team (`utils.team.normalise_team`): SHA-256 of the
+    names, one per line; its first 8 hex digits are the team's fingerprint."""
     digest = hashlib.sha256("\n".join(normalise_team(team)).encode()).digest()
     return int.from_bytes(digest[:8], "big") >> 1
 

@@ -388,7 +388,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     merge.add_argument("csvs", nargs="+", help="the slices' CSV files")
     merge.add_argument("--out", metavar="FILE", help="write here instead of the terminal")
     key = sub.add_parser("key", help="a team's expected numbers in the graded lab")
-    key.add_argument("names", nargs="+", help="the team's names, in quotes")
+    key.add_argument("argv", nargs=argparse.REMAINDER, help='"NAME" ... or --notebook FILE')
     args = parser.parse_args(argv)
     if hasattr(sys.stdout, "reconfigure"):
         sys.stdout.reconfigure(errors="replace")  # emoji on a terminal that cannot show them
@@ -396,7 +396,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "merge":
         return _merge(args)
     if args.command == "key":
-        return _key(args.names)
+        return _key(args.argv)
     return _check(args)
 
 
@@ -416,11 +416,11 @@ def _merge(args) -> int:
 
 def _key(names: list[str]) -> int:
     try:
-        module = importlib.import_module("utils.course.lab_key")
+        module = importlib.import_module("utils.course.answer_key")
     except ModuleNotFoundError as exc:
-        if exc.name != "utils.course.lab_key":
+        if exc.name != "utils.course.answer_key":
             raise
-        print("key: utils/course/lab_key.py is missing in this copy of the course", file=sys.stderr)
+        print("key: the answer key is not in this copy of the course", file=sys.stderr)
         return 2
     return int(module.main(list(names)))
 

@@ -12,24 +12,28 @@ Nothing here is published to students: the notebook holds the code, never the an
 
 from __future__ import annotations
 
+import argparse
+import ast
 import math
 import statistics
+import sys
 import time
 from collections.abc import Sequence
+from pathlib import Path
 
 import torch
 
 from utils.bayes import paired_difference
-from utils.checks.lab import _quadratic_features, _train_classifier
+from utils.course.lab_hidden import quadratic_features as _quadratic_features
+from utils.course.lab_hidden import train_classifier as _train_classifier
 from utils.lab_tools import (
     best_line,
     describe_parameters,
     fit_cross_entropy,
-    normalise_team,
     team_distribution,
-    team_seed,
 )
 from utils.models import StackedMLP
+from utils.team import normalise_team, team_fingerprint
 
 # The complete edition's settings (tests/test_lab_key.py checks that the notebook agrees).
 SEED = 2025
@@ -68,8 +72,24 @@ def excess_risks(source, x_test, y_test, bayes_errors) -> dict[tuple[str, int], 
     return results
 
 
-def main(names: Sequence[str]) -> int:
-    """Print the key for the team ``names``; 0 on success, 2 when the names are unusable."""
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m utils.lab key "NAME" ... | --notebook FILE``: print the team's key.
+
+    0 on success, 2 when the names are unusable or the notebook has no team cell."""
+    parser = argparse.ArgumentParser(
+        prog="python -m utils.lab key", description="A team's expected numbers in the graded lab."
+    )
+    parser.add_argument("names", nargs="*", help="the team's names, in quotes")
+    parser.add_argument("--notebook", type=Path, help="read TEAM from this submission instead")
+    args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+    if args.notebook is not None:
+        try:
+            names = team_from_notebook(args.notebook)
+        except ValueError as exc:
+            print(f"error: {exc}")
+            return 2
+    else:
+        names = args.names
     try:
         normalised = normalise_team(list(names))
     except ValueError as exc:
@@ -77,7 +97,7 @@ def main(names: Sequence[str]) -> int:
         return 2
     start = time.monotonic()
     print(f"Team: {', '.join(names)}")
-    print(f"normalised: {' | '.join(normalised)}   (seed {team_seed(names)})")
+    print(f"normalised: {' | '.join(normalised)}   (fingerprint {team_fingerprint(names)})")
     if not 2 <= len(normalised) <= 3:
         print(f"note: {len(normalised)} name(s); a team has 2–3 members")
     source = team_distribution(names)
@@ -121,3 +141,34 @@ def main(names: Sequence[str]) -> int:
     print(f"each seed's standard error ≤ {worst:.4f}; the lowest excess risk is {lowest:.2f}")
     print(f"standard errors from 0; computed on the CPU in {math.ceil(time.monotonic() - start)} s")
     return 0
+
+
+def team_from_notebook(path: Path) -> list[str]:
+    """The TEAM list of a submitted lab notebook (a literal list of strings in a code cell),
+    read without running anything."""
+    import nbformat
+
+    try:
+        nb = nbformat.read(str(path), as_version=4)
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"cannot read {path}: {exc}") from exc
+    for cell in nb.cells:
+        if cell.cell_type != "code" or "TEAM" not in cell.source:
+            continue
+        lines = [ln for ln in cell.source.splitlines() if not ln.lstrip().startswith(("!", "%"))]
+        try:
+            tree = ast.parse("\n".join(lines))
+        except SyntaxError:
+            continue
+        for node in tree.body:
+            if (
+                isinstance(node, ast.Assign)
+                and [getattr(t, "id", None) for t in node.targets] == ["TEAM"]
+                and isinstance(node.value, ast.List | ast.Tuple)
+                and all(
+                    isinstance(e, ast.Constant) and isinstance(e.value, str)
+                    for e in node.value.elts
+                )
+            ):
+                return [e.value for e in node.value.elts]
+    raise ValueError(f'{path}: no cell assigns TEAM = ["Name", ...] (a list of names as text)')
