@@ -1,9 +1,12 @@
 """The graded lab's key: one team's distribution and the numbers their video should show.
 
-``python -m utils.lab key "Name One" "Name Two"`` calls `main`, which prints the team's
-distribution (as notebook 07 draws it from the names), its Bayes risk with the standard error,
-the best line's risk, the approximation error and the surrogate gap of lines, and the excess
-risks per family and N (median and range over the lab's five seeds). Everything is computed
+``python -m utils.lab key "Name One" "Name Two"`` (or ``key --notebook SUBMISSION.ipynb``, which
+reads the team cell) calls `main`, which prints the normalised team and its fingerprint, the
+team's distribution (as notebook 07 draws it), its Bayes risk with the standard error, the exact
+risks of the best line and the cross-entropy line, the approximation error and the surrogate
+gap of lines, and the excess risks per family and N (median and [min, max] over the lab's
+seeds, and the widest against the narrowest MLP paired by seed). `key_numbers` returns the same
+as plain data. Everything is computed
 exactly as the complete edition of notebook 07 does, with the same seeds, on the CPU: a team's
 run on a GPU, or with another optimiser, differs within the spread of the seeds.
 
@@ -29,7 +32,9 @@ from utils.course.lab_hidden import train_classifier as _train_classifier
 from utils.lab_tools import (
     best_line,
     describe_parameters,
-    fit_cross_entropy,
+    exact_line_risks,
+    no_negative_excess,
+    over_seeds,
     team_distribution,
 )
 from utils.models import StackedMLP
@@ -72,6 +77,77 @@ def excess_risks(source, x_test, y_test, bayes_errors) -> dict[tuple[str, int], 
     return results
 
 
+#: The figures the lab saves (figures/NAME.png, zipped by the hand-in cell for the slides).
+FIGURES = ("bayes_rule", "excess_risk_vs_n", "boundaries_n1000")
+
+
+def key_numbers(names: Sequence[str]) -> dict:
+    """The team's key as plain data (the report and slides helpers use it; `main` prints it).
+
+    Keys: "team" (normalised), "fingerprint", "parameters" (text), "bayes_risk" and
+    "approximation_error" ({"value", "stderr"}: R* is a Monte Carlo estimate), "best_line_risk",
+    "ce_line_risk" and "surrogate_gap" (exact), "sample_best_line" (the best line of a sample,
+    paired on the test sample: {"value", "stderr"}), "excess" ({family: {N: summary}}) and
+    "widest_minus_narrowest" ({N: summary}, paired by seed), each summary {"median", "min",
+    "max", "seeds" (one value per seed), "coverage" (of [min, max] for the median)},
+    "test_noise" (median standard error of one estimate), "lowest_z", "alarm_z", "figures".
+    Raises ValueError for unusable names.
+    """
+    normalised = normalise_team(list(names))
+    source = team_distribution(names)
+    bayes = source.bayes_risk(n_mc=400_000, generator=SEED + 1)
+    x_test, y_test = source.sample(100_000, generator=SEED + 2)
+    bayes_errors = (source.predict(x_test) != y_test).long()
+    selection_x, selection_y = source.sample(40_000, generator=SEED + 3)
+    line = best_line(selection_x, selection_y)
+    sample_line = paired_difference((line.predict(x_test) != y_test).long(), bayes_errors)
+    big_x, big_y = source.sample(200_000, generator=SEED + 4)
+    exact = exact_line_risks(source, big_x, big_y)
+    results = excess_risks(source, x_test, y_test, bayes_errors)
+
+    def summary(values) -> dict:
+        seeds = over_seeds(values)
+        return {
+            "median": seeds.median,
+            "min": seeds.low,
+            "max": seeds.high,
+            "seeds": list(seeds.values),
+            "coverage": seeds.coverage,
+        }
+
+    widest, narrowest = "MLP width 32", "MLP width 2"
+    paired = {
+        n: summary(
+            [
+                a.value - b.value
+                for a, b in zip(results[widest, n], results[narrowest, n], strict=True)
+            ]
+        )
+        for n in SAMPLE_SIZES
+    }
+    estimates = [e for runs in results.values() for e in runs]
+    _, alarm = no_negative_excess(estimates)
+    return {
+        "team": normalised,
+        "fingerprint": team_fingerprint(names),
+        "parameters": describe_parameters(source),
+        "bayes_risk": {"value": bayes.value, "stderr": bayes.stderr},
+        "best_line_risk": exact["best_line"],
+        "ce_line_risk": exact["ce_line"],
+        "approximation_error": {"value": exact["best_line"] - bayes.value, "stderr": bayes.stderr},
+        "surrogate_gap": exact["ce_line"] - exact["best_line"],
+        "sample_best_line": {"value": sample_line.value, "stderr": sample_line.stderr},
+        "excess": {
+            family: {n: summary(results[family, n]) for n in SAMPLE_SIZES} for family in FAMILIES
+        },
+        "widest_minus_narrowest": paired,
+        "test_noise": statistics.median(e.stderr for e in estimates),
+        "lowest_z": min(e.value / e.stderr for e in estimates if e.stderr > 0),
+        "alarm_z": alarm,
+        "figures": list(FIGURES),
+    }
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m utils.lab key "NAME" ... | --notebook FILE``: print the team's key.
 
@@ -82,64 +158,67 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("names", nargs="*", help="the team's names, in quotes")
     parser.add_argument("--notebook", type=Path, help="read TEAM from this submission instead")
     args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
-    if args.notebook is not None:
-        try:
-            names = team_from_notebook(args.notebook)
-        except ValueError as exc:
-            print(f"error: {exc}")
-            return 2
-    else:
-        names = args.names
     try:
-        normalised = normalise_team(list(names))
+        names = team_from_notebook(args.notebook) if args.notebook is not None else args.names
+        normalise_team(list(names))
     except ValueError as exc:
         print(f'error: {exc}. Give the team\'s names, e.g. "Ada Lovelace" "Alan Turing".')
         return 2
-    start = time.monotonic()
-    print(f"Team: {', '.join(names)}")
-    print(f"normalised: {' | '.join(normalised)}   (fingerprint {team_fingerprint(names)})")
-    if not 2 <= len(normalised) <= 3:
-        print(f"note: {len(normalised)} name(s); a team has 2–3 members")
-    source = team_distribution(names)
-    print(describe_parameters(source))
-
-    bayes = source.bayes_risk(n_mc=400_000, generator=SEED + 1)
-    x_test, y_test = source.sample(100_000, generator=SEED + 2)
-    bayes_errors = (source.predict(x_test) != y_test).long()
-    selection_x, selection_y = source.sample(40_000, generator=SEED + 3)
-    line = best_line(selection_x, selection_y)
-    line_errors = (line.predict(x_test) != y_test).long()
-    line_risk = paired_difference(line_errors, torch.zeros_like(line_errors))
-    approx = paired_difference(line_errors, bayes_errors)
-    big_x, big_y = source.sample(200_000, generator=SEED + 4)
-    ce_line = fit_cross_entropy(big_x, big_y)
-    surrogate = paired_difference((ce_line.predict(x_test) != y_test).long(), line_errors)
-
+    start = time.process_time()
+    key = key_numbers(names)
+    print(f"Team: {' | '.join(key['team'])}   (fingerprint {key['fingerprint']})")
+    if not 2 <= len(key["team"]) <= 3:
+        print(f"note: {len(key['team'])} name(s); a team has 2–3 members")
+    print(key["parameters"])
     print()
-    print(f"Bayes risk R*                      {bayes.value:.4f} ± {bayes.stderr:.4f}")
-    print(f"best line's risk                   {line_risk.value:.4f} ± {line_risk.stderr:.4f}")
-    print(f"approximation error of lines       {approx.value:.4f} ± {approx.stderr:.4f}")
-    print(f"surrogate gap of lines             {surrogate.value:.4f} ± {surrogate.stderr:.4f}")
-    print(f"  logistic regression at N → ∞     {approx.value + surrogate.value:.4f}")
-
-    results = excess_risks(source, x_test, y_test, bayes_errors)
+    rows = [
+        ("Bayes risk R*", key["bayes_risk"]["value"], key["bayes_risk"]["stderr"]),
+        ("best line's risk (exact)", key["best_line_risk"], None),
+        (
+            "approximation error of lines",
+            key["approximation_error"]["value"],
+            key["bayes_risk"]["stderr"],
+        ),
+        (
+            "  sample's best line (paired)",
+            key["sample_best_line"]["value"],
+            key["sample_best_line"]["stderr"],
+        ),
+        ("surrogate gap of lines (exact)", key["surrogate_gap"], None),
+        (
+            "logistic regression at N → ∞",
+            key["ce_line_risk"] - key["bayes_risk"]["value"],
+            key["bayes_risk"]["stderr"],
+        ),
+    ]
+    for label, value, stderr in rows:
+        print(f"{label:<34} {value:>8.4f}" + (f" ± {stderr:.4f}" if stderr is not None else ""))
     print()
-    print("Excess risk R(f) − R* (paired, on a test sample of 100 000 points), 5 seeds:")
-    print(f"{'median, N =':>30}" + "".join(f"{n:>8}" for n in SAMPLE_SIZES))
+    print(f"Excess risk R(f) − R* (paired, test sample of 100 000 points), {len(SEEDS)} seeds;")
+    coverage = 1 - 2 * 0.5 ** len(SEEDS)
+    print(f"[min, max] over the seeds covers the median with probability {coverage:.0%}:")
+    header = f"{'family':>30} {'N':>5} {'median':>8} {'min':>8} {'max':>8}"
+    print(header)
     for family in FAMILIES:
-        medians = [statistics.median(e.value for e in results[family, n]) for n in SAMPLE_SIZES]
-        print(f"{family:>30}" + "".join(f"{m:8.4f}" for m in medians))
-    print(f"{'min – max, N =':>30}" + "".join(f"{n:>14}" for n in SAMPLE_SIZES))
-    for family in FAMILIES:
-        spans = []
         for n in SAMPLE_SIZES:
-            values = [e.value for e in results[family, n]]
-            spans.append(f"{min(values):.3f} – {max(values):.3f}")
-        print(f"{family:>30}" + "".join(f"{s:>14}" for s in spans))
-    worst = max(e.stderr for runs in results.values() for e in runs)
-    lowest = min(e.value / e.stderr for runs in results.values() for e in runs if e.stderr > 0)
-    print(f"each seed's standard error ≤ {worst:.4f}; the lowest excess risk is {lowest:.2f}")
-    print(f"standard errors from 0; computed on the CPU in {math.ceil(time.monotonic() - start)} s")
+            e = key["excess"][family][n]
+            print(f"{family:>30} {n:>5} {e['median']:>8.4f} {e['min']:>8.4f} {e['max']:>8.4f}")
+    print()
+    print("MLP width 32 − width 2, paired by seed:")
+    for n, d in key["widest_minus_narrowest"].items():
+        wins = sum(v < 0 for v in d["seeds"])
+        print(
+            f"{'':>30} {n:>5} {d['median']:>8.4f} {d['min']:>8.4f} {d['max']:>8.4f}"
+            f"   width 32 better in {wins} of {len(d['seeds'])}"
+        )
+    print()
+    print(f"noise of the test sample (median SE of one estimate): {key['test_noise']:.4f}")
+    print(
+        f"the lowest excess risk is {key['lowest_z']:.2f} standard errors from 0 "
+        f"(alarm below −{key['alarm_z']:.2f})"
+    )
+    print(f"figures: {', '.join(f + '.png' for f in FIGURES)}")
+    print(f"computed on the CPU in {math.ceil(time.process_time() - start)} s of CPU time")
     return 0
 
 
