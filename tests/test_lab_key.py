@@ -151,7 +151,9 @@ def test_part_b_menu_and_rubric():
     text = markdown("complete")
     part_b = text.split("## 4. Part B", 1)[1].split("## 5.", 1)[0]
     assert len(re.findall(r"^\d\. \*\*", part_b, re.M)) >= 4
+    assert "at least 20 seeds per setting for $N \\le 200$" in part_b
     rubric = text.split("## 5. How the lab is graded", 1)[1].split("## 6.", 1)[0]
+    assert "| part | weight | full | half | none |" in rubric
     for row, weight in [
         ("Video", "80 %"),
         ("introduction", "10 %"),
@@ -160,4 +162,14 @@ def test_part_b_menu_and_rubric():
         ("results", "20 %"),
         ("Notebook", "20 %"),
     ]:
-        assert re.search(rf"\| \**{row}\** \| \**{weight}\** \|", rubric), row
+        line = re.search(rf"^\| \**{row}\** \| \**{weight}\** \|.*$", rubric, re.M)
+        assert line, row
+        levels = [c.strip() for c in line.group(0).strip("|").split("|")[2:]]
+        assert len(levels) == 3 and all(len(c) > 10 for c in levels), (row, levels)
+    hand_in = text.split("## 6.", 1)[1]
+    assert (
+        "post the video's URL on\nthe course website"
+        in hand_in.replace("#", "").replace("\n   ", "\n")
+        or "post the video's URL on" in hand_in
+    )
+    assert "http" not in hand_in  # never the site's address

@@ -287,7 +287,7 @@ that it is graded right.
 
 **The graded lab** (notebook 07) is published in its student edition only. Your instructor
 checks submissions with more cases than the self-checks; its last cells explain how to hand
-in. Post the link to your video (and its password, if it has one) where your instructor says.
+in. Post your video's URL on the course website (with the code that opens it, if any).
 
 This repository is generated from the course's sources by `python -m utils.release publish`;
 do not send changes here, ask your instructor.
