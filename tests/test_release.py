@@ -393,3 +393,33 @@ def test_published_notebooks_run_from_the_published_tree(published, tmp_path):
     command += ["notebooks/exercises/07_answered.ipynb", f"notebooks/{SERIES[0].name}"]
     run = subprocess.run(command, cwd=tree, capture_output=True, text=True, env=env, timeout=1200)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
+
+
+def test_colab_setup_cell_fetches_the_published_tree(published, tmp_path):
+    """The Colab twin's stand-in for GitHub (colab_twin.local_origin, pointed at the published
+    tree) serves what a student's setup cell clones: the student repository at course.json's ref,
+    with utils/ and without the answer key. (The twin's notebook runs, `colab_twin.run`, still
+    read the source tree: they take no root yet.)"""
+    from utils.course import colab_twin
+
+    base = colab_twin.local_origin(tmp_path / "github", published)
+    course = release.read_course(published)
+    env = {**os.environ, **colab_twin.redirect_env(base, published)}
+    clone = tmp_path / "content" / course["student_repo"].split("/")[1]
+    url = f"https://github.com/{course['student_repo']}.git"
+    command = [
+        "git",
+        "clone",
+        "--quiet",
+        "--depth",
+        "1",
+        "--branch",
+        course["ref"],
+        url,
+        str(clone),
+    ]
+    run = subprocess.run(command, capture_output=True, text=True, env=env)
+    assert run.returncode == 0, run.stderr
+    assert (clone / "utils" / "__init__.py").is_file()
+    assert (clone / "notebooks" / "exercises" / LAB.name).is_file()
+    assert not (clone / "utils" / "course" / "lab_hidden.py").exists()
