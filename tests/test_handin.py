@@ -7,12 +7,15 @@ The checker really runs (a tiny notebook in a fresh kernel: a few seconds each).
 
 from __future__ import annotations
 
+import ast
+import inspect
 import sys
 import types
 import zipfile
 from pathlib import Path
 
 import nbformat
+import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from utils import handin
@@ -73,7 +76,23 @@ def lab_cells() -> list[str]:
 
 
 def test_the_lab_ends_with_the_figures_and_the_check():
-    assert lab_cells()[-2:] == ["_ = download_figures()", "_ = check_handin()"]
+    figures, check = lab_cells()[-2:]
+    assert check == "_ = check_handin()"
+    call = ast.parse(figures).body[0].value
+    assert isinstance(call, ast.Call) and call.func.id == "download_figures", figures
+    known = inspect.signature(handin.download_figures).parameters
+    assert {k.arg for k in call.keywords} <= set(known), "an argument download_figures lacks"
+    defined = set()  # every name the notebook binds before its hand-in cell
+    for source in lab_cells()[:-2]:
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                defined.add(node.id)
+            elif isinstance(node, ast.FunctionDef | ast.ClassDef):
+                defined.add(node.name)
+            elif isinstance(node, ast.alias):
+                defined.add((node.asname or node.name).split(".")[0])
+    used = {n.id for n in ast.walk(call) if isinstance(n, ast.Name)} - {"download_figures"}
+    assert used <= defined, f"the hand-in cell uses names the notebook never sets: {used - defined}"
 
 
 def test_in_colab_the_lab_cell_checks_the_open_notebook(monkeypatch, capsys):
@@ -141,19 +160,102 @@ def test_outside_colab_jupyter_names_the_saved_file(monkeypatch, tmp_path, capsy
     assert "Checking the saved file my lab.ipynb" in out and "❌" in out
 
 
+def png(path: Path, seed: int = 0) -> Path:
+    """A real (small) PNG: the deck reads its size."""
+    from PIL import Image
+
+    Image.new("RGB", (160 + seed, 90), (seed * 40 % 255, 120, 200)).save(path)
+    return path
+
+
 def test_figures_are_zipped_and_downloaded_in_colab(monkeypatch, tmp_path, capsys):
+    pytest.importorskip("pptx", reason="python-pptx is not installed (requirements.txt)")
     colab = FakeColab(monkeypatch, None)
     monkeypatch.chdir(tmp_path)
     assert handin.download_figures() is None  # nothing saved yet
     assert "No figures" in capsys.readouterr().out
     (tmp_path / "figures").mkdir()
-    (tmp_path / "figures" / "a.png").write_bytes(b"png")
+    png(tmp_path / "figures" / "a.png")
     (tmp_path / "figures" / "a.pdf").write_bytes(b"pdf")
-    run_lab_cell(lab_cells()[-2])
+    assert handin.download_figures() == tmp_path / "figures.zip"  # the lab's call, as before
     assert colab.downloads == [str(tmp_path / "figures.zip")]
     with zipfile.ZipFile(tmp_path / "figures.zip") as archive:
-        assert sorted(archive.namelist()) == ["figures/", "figures/a.pdf", "figures/a.png"]
-    assert "2 files zipped into figures.zip" in capsys.readouterr().out
+        names = sorted(archive.namelist())
+        deck = archive.read("slides.pptx")
+    assert names == ["figures/", "figures/a.pdf", "figures/a.png", "slides.pptx"]
+    assert deck == (tmp_path / "slides.pptx").read_bytes()
+    out = capsys.readouterr().out
+    assert "2 files zipped into figures.zip" in out and "slides.pptx added to figures.zip" in out
+
+
+def test_the_deck_carries_the_teams_numbers(monkeypatch, tmp_path, capsys):
+    pptx = pytest.importorskip("pptx", reason="python-pptx is not installed (requirements.txt)")
+    monkeypatch.delitem(sys.modules, "google.colab", raising=False)
+    monkeypatch.delenv(handin.NESTED, raising=False)
+    (tmp_path / "figures").mkdir()
+    png(tmp_path / "figures" / "bayes_rule.png")
+    archive = handin.download_figures(
+        tmp_path / "figures",
+        team=["Ada Lovelace", "Alan Turing"],
+        numbers={"Bayes risk R*": (0.1234, 0.0008)},
+        excess={("logistic", 50): [0.2, 0.1, 0.3]},
+    )
+    assert archive == tmp_path / "figures.zip"
+    deck = pptx.Presentation(str(tmp_path / "slides.pptx"))
+    texts = [
+        shape.text_frame.text if shape.has_text_frame else ""
+        for slide in deck.slides
+        for shape in slide.shapes
+    ]
+    cells = [
+        cell.text
+        for slide in deck.slides
+        for shape in slide.shapes
+        if shape.has_table
+        for row in shape.table.rows
+        for cell in row.cells
+    ]
+    assert any("Ada Lovelace, Alan Turing" in t for t in texts)
+    assert "0.1234 ± 0.0008" in cells and "0.2000 [0.1000, 0.3000]" in cells
+
+
+def test_a_deck_that_cannot_be_built_is_reported_not_raised(monkeypatch, tmp_path, capsys):
+    """Offline without python-pptx, or with a number that is not one: the figures are zipped
+    anyway, the cell does not fail, and the message says why."""
+    monkeypatch.delitem(sys.modules, "google.colab", raising=False)
+    monkeypatch.delenv(handin.NESTED, raising=False)
+    (tmp_path / "figures").mkdir()
+    png(tmp_path / "figures" / "a.png")
+    archive = handin.download_figures(tmp_path / "figures", numbers={"risk": "low"})
+    assert archive.is_file() and not (tmp_path / "slides.pptx").exists()
+    assert "No slides.pptx: risk must be a number" in capsys.readouterr().out
+    monkeypatch.setitem(sys.modules, "pptx", None)  # python-pptx missing
+    archive = handin.download_figures(tmp_path / "figures")
+    with zipfile.ZipFile(archive) as handle:
+        assert "slides.pptx" not in handle.namelist()
+    out = capsys.readouterr().out
+    assert "No slides.pptx: the slides need python-pptx>=1.0" in out and "pip install" in out
+
+
+def test_the_checkers_run_installs_nothing(monkeypatch, tmp_path, capsys):
+    from utils import slides
+
+    FakeColab(monkeypatch, None)
+    monkeypatch.setenv(handin.NESTED, "1")
+    monkeypatch.setitem(sys.modules, "pptx", None)
+    monkeypatch.setattr(slides, "_pip_install", lambda r: pytest.fail("installed in a check"))
+    (tmp_path / "figures").mkdir()
+    png(tmp_path / "figures" / "a.png")
+    assert handin.download_figures(tmp_path / "figures") == tmp_path / "figures.zip"
+    assert "No slides.pptx" in capsys.readouterr().out
+
+
+def test_no_slides_when_asked_for_none(monkeypatch, tmp_path, capsys):
+    monkeypatch.delitem(sys.modules, "google.colab", raising=False)
+    (tmp_path / "figures").mkdir()
+    png(tmp_path / "figures" / "a.png")
+    handin.download_figures(tmp_path / "figures", slides=False)
+    assert not (tmp_path / "slides.pptx").exists() and "pptx" not in capsys.readouterr().out
 
 
 def test_the_checkers_run_in_colab_does_not_download(monkeypatch, tmp_path, capsys):

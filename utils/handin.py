@@ -3,8 +3,9 @@
 - `check_handin()` checks the notebook the way the grader will (`python -m utils.lab check`):
   in Colab it asks Colab's front end for the notebook as it is open now, outside Colab it checks
   the saved file when Jupyter says which one it is, or prints the command to run.
-- `download_figures()` zips the ``figures/`` folder for your slides, and in Colab downloads the
-  zip (Colab's file browser downloads files, not folders).
+- `download_figures()` zips the ``figures/`` folder for your slides, builds ``slides.pptx`` (a
+  deck of your own figures and numbers, `utils.slides`) and puts it in the zip, and in Colab
+  downloads the zip (Colab's file browser downloads files, not folders).
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import zipfile
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 __all__ = ["check_handin", "download_figures"]
@@ -130,10 +133,27 @@ def _run_checker(target: Path, timeout_s: float) -> int:
     return run.returncode
 
 
-def download_figures(folder: str | Path = "figures") -> Path | None:
-    """Zip ``folder`` (the figures `save_figure` wrote) into ``<folder>.zip``; in Colab, also
-    download it (not during the checker's run of the notebook, which has no browser). Returns
-    the zip's path (None when there is no figure yet)."""
+def download_figures(
+    folder: str | Path = "figures",
+    *,
+    team: Sequence[str] | None = None,
+    numbers: Mapping[str, object] | None = None,
+    excess: Mapping | None = None,
+    distribution: str | None = None,
+    slides: bool = True,
+) -> Path | None:
+    """Zip ``folder`` (the figures `save_figure` wrote) into ``<folder>.zip``, with a slide deck
+    ``slides.pptx`` built from them; in Colab, also download the zip (not during the checker's
+    run of the notebook, which has no browser). Returns the zip's path (None when there is no
+    figure yet).
+
+    ``team``, ``numbers``, ``excess`` and ``distribution`` go on the slides (see
+    `utils.slides.build_slides`: numbers with their uncertainty, ``excess`` as notebook 07's
+    ``results``); ``slides=False`` zips the figures only. The deck is written next to the
+    folder (``slides.pptx``) and added to the zip. A deck that cannot be built (python-pptx
+    missing offline, a number that is not a number) is reported, never raised: the figures are
+    zipped anyway.
+    """
     folder = Path(folder)
     if not folder.is_dir() or not any(folder.iterdir()):
         print(f"No figures in {folder}/ yet: run the cells that save them first.")
@@ -143,7 +163,15 @@ def download_figures(folder: str | Path = "figures") -> Path | None:
     )
     count = sum(1 for p in folder.iterdir() if p.is_file())
     print(f"{count} files zipped into {archive.name} ({archive.stat().st_size / 1e6:.1f} MB)")
-    if os.environ.get(NESTED):  # the checker's run has no browser to download into
+    nested = bool(os.environ.get(NESTED))
+    if slides:
+        deck = _build_deck(folder, team, numbers, excess, distribution, install=not nested)
+        if deck is not None:
+            with zipfile.ZipFile(archive, "a", compression=zipfile.ZIP_DEFLATED) as handle:
+                handle.write(deck, deck.name)
+            print(f"{deck.name} added to {archive.name}: your figures and numbers, with prompts")
+            print("for what to say; put your answers in your own words, then record.")
+    if nested:  # the checker's run has no browser to download into
         print("(The checker's own run: the zip is not downloaded.)")
     elif _in_colab():
         from google.colab import files
@@ -152,3 +180,27 @@ def download_figures(folder: str | Path = "figures") -> Path | None:
     else:
         print(f"It is at {archive.resolve()}")
     return archive
+
+
+def _build_deck(folder: Path, team, numbers, excess, distribution, install: bool) -> Path | None:
+    """``slides.pptx`` next to ``folder``, or None (and a message saying why)."""
+    from utils import slides
+
+    out = folder.parent / "slides.pptx"
+    try:
+        slides.build_slides(
+            out,
+            team=team,
+            figures=folder,
+            numbers=numbers,
+            excess=excess,
+            distribution=distribution,
+            install=install and _in_colab(),
+        )
+    except (RuntimeError, ValueError, OSError) as exc:
+        print(f"No slides.pptx: {exc}")
+        return None
+    except Exception as exc:  # the hand-in cell must not fail: the figures are zipped anyway
+        print(f"No slides.pptx: {type(exc).__name__}: {exc}")
+        return None
+    return out
