@@ -162,7 +162,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         names = team_from_notebook(args.notebook) if args.notebook is not None else args.names
         normalise_team(list(names))
     except ValueError as exc:
-        print(f'error: {exc}. Give the team\'s names, e.g. "Ada Lovelace" "Alan Turing".')
+        advice = (
+            "" if args.notebook else ' Give the team\'s names, e.g. "Ada Lovelace" "Alan Turing".'
+        )
+        print(f"error: {exc}.{advice}")
         return 2
     start = time.process_time()
     key = key_numbers(names)

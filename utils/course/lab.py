@@ -346,6 +346,9 @@ def _cores() -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["key"] and argv[1:2] != ["-h"]:  # the answer key parses its own options
+        return _key(argv[1:])
     parser = argparse.ArgumentParser(
         prog="python -m utils.lab",
         description="Check notebooks before handing them in (Restart and run all, as on Colab).",
