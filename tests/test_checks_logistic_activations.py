@@ -136,10 +136,10 @@ WRONG = [
     (check_mle_bce_formula, "-ln(sigma(a))", "one formula for both labels"),
     (check_ce_gradient_formula, "1 - s1", "the sign"),
     (check_ce_gradient_formula, "-1/s1", "∂ℓ/∂s_1"),
-    (check_ce_gradient_formula, "s1", "wrong class"),
+    (check_ce_gradient_formula, "s1", "not the true one"),
     (check_softmax_jacobian_entry, "s1*s2", "the sign"),
     (check_softmax_jacobian_entry, "s1*(1-s1)", "diagonal entry"),
-    (check_softmax_jacobian_entry, "-s2", "a factor s_1 is missing"),
+    (check_softmax_jacobian_entry, "-s2", "a factor is missing"),
 ]
 
 
@@ -173,5 +173,5 @@ def test_formula_stub_unreadable_and_non_string(check, capsys):
 
 def test_mle_bce_is_judged_at_both_labels():
     # right at y = 1, wrong at y = 0: the verdict says where
-    with pytest.raises(ExerciseFailed, match="at y = 0, differs at"):
+    with pytest.raises(ExerciseFailed, match="differs at a = .*, y = 0"):
         check_mle_bce_formula(lambda: "-ln(sigma(a)) + 0*y")

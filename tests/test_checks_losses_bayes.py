@@ -1,4 +1,5 @@
-"""The self-checks of notebooks 01–02: references pass, stubs wait, wrong answers fail usefully."""
+"""The self-checks of notebooks 01–02: wrong answers fail usefully (the references, stubs and
+broken code of every check: tests/test_checks_contract.py)."""
 
 import math
 
@@ -39,16 +40,6 @@ def bayes_risk_mc(model, n, generator):
     return errors.mean().item(), errors.std().item() / math.sqrt(n)
 
 
-REFERENCES = [
-    (loss_checks.check_zero_one_loss, zero_one_loss),
-    (loss_checks.check_binary_cross_entropy, binary_cross_entropy),
-    (loss_checks.check_empirical_risk, empirical_risk),
-    (bayes_checks.check_posterior, posterior),
-    (bayes_checks.check_map_rule, map_rule),
-    (bayes_checks.check_bayes_risk_mc, bayes_risk_mc),
-]
-
-
 def test_every_check_is_exported():
     assert sorted(loss_checks.__all__) == [
         "check_binary_cross_entropy",
@@ -66,52 +57,10 @@ def test_every_check_is_exported():
     ]
 
 
-@pytest.mark.parametrize(("check", "solution"), REFERENCES)
-def test_reference_passes(check, solution, capsys):
-    verdict = check(solution)
-    assert verdict.passed
-    assert "✅" in capsys.readouterr().out
-
-
-@pytest.mark.parametrize(("check", "solution"), REFERENCES)
-def test_stub_is_not_implemented_and_does_not_raise(check, solution, capsys):
-    def stub(*args):
-        raise NotImplementedError("Exercise: ...")
-
-    verdict = check(stub)
-    assert verdict.status == "not implemented"
-    assert "⏳" in capsys.readouterr().out
-
-
 def failure(check, fn) -> str:
     with pytest.raises(ExerciseFailed) as info:
         check(fn)
     return str(info.value)
-
-
-@pytest.mark.parametrize(("check", "solution"), REFERENCES)
-def test_raising_and_nan_and_wrong_shape_fail(check, solution):
-    def raises(*args):
-        raise RuntimeError("boom")
-
-    assert "raised RuntimeError: boom" in failure(check, raises)
-
-    def nan(*args):
-        out = solution(*args)
-        if isinstance(out, tuple):
-            return (math.nan, out[1])
-        return torch.full_like(torch.as_tensor(out, dtype=torch.float64), math.nan)
-
-    assert "❌" in failure(check, nan)
-
-    def wrong_shape(*args):
-        out = solution(*args)
-        if isinstance(out, tuple):
-            return torch.tensor([out[0], out[0]])
-        return torch.as_tensor(out)[None].repeat(2, *([1] * torch.as_tensor(out).ndim))
-
-    assert "❌" in failure(check, wrong_shape)
-    assert "hint:" in failure(check, lambda *args: 0)
 
 
 def test_zero_one_loss_wrong_answers():

@@ -6,28 +6,12 @@ import torch
 import utils.checks as checks
 from utils.checks import ExerciseFailed
 from utils.checks.mlp import check_feedforward, check_training_step
-from utils.models import feedforward
 from utils.train import training_step
 
 
 def test_exported():
     assert {"check_feedforward", "check_training_step"} <= set(checks.mlp.__all__)
     assert checks.check_feedforward is check_feedforward
-
-
-def test_references_pass(capsys):
-    assert check_feedforward(feedforward).passed
-    assert check_training_step(training_step).passed
-    assert capsys.readouterr().out.count("✅") == 2
-
-
-def test_stubs_are_not_implemented_without_raising(capsys):
-    def stub(*args):
-        raise NotImplementedError("Exercise: complete me")
-
-    assert check_feedforward(stub).status == "not implemented"
-    assert check_training_step(stub).status == "not implemented"
-    assert capsys.readouterr().out.count("⏳") == 2
 
 
 def _relu_everywhere(x, weights, biases):

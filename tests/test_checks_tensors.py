@@ -81,7 +81,7 @@ def test_series_grad_right_answers_pass(answer):
         ("-4*(1 + ((x - 1)/(x + 1))**2)/(x + 1)**2", "the sign of du/dx"),
         ("1/x", "the whole series"),
         ("2*(1 + ((x - 1)/(x + 1))**2)/(x + 1)**2", "a factor 2 is missing"),
-        ("x", "dg/du = 2 + 2u²"),
+        ("x", "(dg/du)·(du/dx)"),
     ],
 )
 def test_series_grad_mistakes_get_their_hint(answer, named, capsys):

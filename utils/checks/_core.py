@@ -18,22 +18,44 @@ from __future__ import annotations
 
 import copy
 import math
+import re
 import traceback
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import InitVar, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 
-__all__ = ["Case", "ExerciseFailed", "Named", "Verdict", "check_function", "short_repr"]
+__all__ = [
+    "Case",
+    "ExerciseFailed",
+    "Mistake",
+    "Named",
+    "Verdict",
+    "check_function",
+    "known_mistakes",
+    "short_repr",
+]
 
 PASSED, FAILED, NOT_IMPLEMENTED = "passed", "failed", "not implemented"
 
 
 class ExerciseFailed(AssertionError):
-    """Raised by a check whose exercise gives a wrong answer; the message is the verdict."""
+    """Raised by a check whose exercise gives a wrong answer; the message is the verdict.
+
+    ``verdict`` is the `Verdict` (when the check passed it on), so that a caller that catches the
+    exception still learns which known mistake the answer matched (``.mistake``)."""
+
+    def __init__(self, *args: object, verdict: Verdict | None = None) -> None:
+        super().__init__(*args)
+        self.verdict = verdict
+
+    @property
+    def mistake(self) -> str | None:
+        """The id of the known mistake the wrong answer matched, or None."""
+        return self.verdict.mistake if self.verdict is not None else None
 
     def _render_traceback_(self) -> list[str]:
         # IPython shows these lines instead of a traceback: the verdict is printed just above,
@@ -43,11 +65,15 @@ class ExerciseFailed(AssertionError):
 
 @dataclass
 class Verdict:
-    """What a check concluded: ``status`` is 'passed', 'failed' or 'not implemented'."""
+    """What a check concluded: ``status`` is 'passed', 'failed' or 'not implemented'.
+
+    ``mistake`` is the stable id of the known mistake a wrong answer matched (such as
+    "bce_gradient.sign"; see `known_mistakes`), or None (passed, or no known mistake matched)."""
 
     name: str
     status: str
     message: str
+    mistake: str | None = None
 
     @property
     def passed(self) -> bool:
@@ -59,6 +85,43 @@ class Verdict:
     def _ipython_display_(self) -> None:
         # The check has printed the verdict already: show nothing more as the cell's result.
         return None
+
+
+_KNOWN: dict[str, str] = {}
+_ID = re.compile(r"[a-z][a-z0-9_]*(\.[a-z0-9_]+)+")
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """A known mistake of an exercise: a stable id ("exercise.what", e.g. "bce_gradient.sign"),
+    the hint a student sees when the answer shows it, and for a formula check the wrong formula
+    the mistake gives (``wrong``).
+
+    Declare them at module level, so that `known_mistakes` lists every one without running a
+    check: ``SIGN = Mistake("bce_gradient.sign", "check the sign ...")``, then
+    ``Case(..., hint=SIGN)`` or ``check_formula(..., mistakes=[SIGN_FORMULA])``.
+    """
+
+    id: str
+    hint: str
+    wrong: str | None = None
+    register: InitVar[bool] = True
+
+    def __post_init__(self, register: bool) -> None:
+        if not _ID.fullmatch(self.id):
+            raise ValueError(f"a mistake id is 'exercise.what' in lower case, got {self.id!r}")
+        if register:
+            if _KNOWN.get(self.id, self.hint) != self.hint:
+                raise ValueError(f"the mistake id {self.id!r} is declared twice, with two hints")
+            _KNOWN[self.id] = self.hint
+
+
+def known_mistakes() -> dict[str, str]:
+    """{mistake id: hint} for every known mistake of the checks in `utils.checks` (declared when
+    the check modules are imported; no check is run)."""
+    import utils.checks  # noqa: F401 - imports every check module, which declares its mistakes
+
+    return dict(sorted(_KNOWN.items()))
 
 
 class Named:
@@ -87,8 +150,8 @@ class Case:
         The reference answer: a tensor, a number, a bool, or a tuple/list of those.
     label : str
         What the case is about, shown when it fails ("ties", "logits of ±1000").
-    hint : str
-        What to look at when this case fails.
+    hint : str or Mistake
+        What to look at when this case fails; a `Mistake` gives its hint and its id.
     kwargs : dict
         Keyword arguments for the student's function.
     call : callable, optional
@@ -96,6 +159,13 @@ class Case:
         (a model and an optimizer for a training step, say).
     atol, rtol : float
         Tolerances for floating-point comparisons (as in `torch.allclose`).
+    mistake : str, optional
+        The id of the known mistake this case catches (set from ``hint`` when it is a `Mistake`);
+        a verdict that shows this case's hint records it.
+    explain : callable, optional
+        ``explain(received) -> Mistake | str | None``: the hint for what a wrong result shows
+        (the known mistake it matches, or a sentence), consulted before ``hint`` when the case
+        fails on a returned value; None falls back to ``hint``.
     """
 
     args: tuple = ()
@@ -106,6 +176,13 @@ class Case:
     call: Callable[[Callable], Any] | None = None
     atol: float = 1e-6
     rtol: float = 1e-5
+    mistake: str | None = None
+    explain: Callable[[Any], Any] | None = None
+
+    def __post_init__(self) -> None:
+        if isinstance(self.hint, Mistake):
+            self.mistake = self.mistake or self.hint.id
+            self.hint = self.hint.hint
 
 
 def short_repr(value: Any, limit: int = 160) -> str:
@@ -166,6 +243,12 @@ def _compare(expected: Any, received: Any, atol: float, rtol: float) -> str | No
         if torch.isnan(got).any() and not torch.isnan(want).any():
             return "the result contains NaN (look for 0 * inf, log(0) or exp overflow)"
         if not torch.allclose(got, want, atol=atol, rtol=rtol, equal_nan=True):
+            overflowed = ~torch.isfinite(got) & torch.isfinite(want)
+            if overflowed.any():
+                return (
+                    f"values differ: {int(overflowed.sum())} of {want.numel()} entries are ±inf "
+                    "where the expected values are finite (an overflow?)"
+                )
             finite = torch.isfinite(got) & torch.isfinite(want)
             if finite.any():
                 err = (got - want)[finite].abs().max().item()
@@ -252,7 +335,7 @@ def check_function(
             f"(`check(my_function)`, without parentheses after its name).",
         )
         _emit(verdict, quiet)
-        raise ExerciseFailed(verdict.message)
+        raise ExerciseFailed(verdict.message, verdict=verdict)
     total = len(cases)
     for k, case in enumerate(cases, start=1):
         label = f" ({case.label})" if case.label else ""
@@ -288,14 +371,30 @@ def check_function(
             lines.append(f"   expected: {short_repr(case.expected)}")
             if "raised" not in problem:
                 lines.append(f"   received: {short_repr(received)}")
-            if case.hint or hint:
-                lines.append(f"   hint:     {case.hint or hint}")
-            verdict = Verdict(name, FAILED, "\n".join(lines))
+            shown, mistake = case.hint or hint, case.mistake if case.hint else None
+            if case.explain is not None and "raised" not in problem:
+                shown, mistake = _explained(case, received, shown, mistake)
+            if shown:
+                lines.append(f"   hint:     {shown}")
+            verdict = Verdict(name, FAILED, "\n".join(lines), mistake=mistake)
             _emit(verdict, quiet)
-            raise ExerciseFailed(verdict.message)
+            raise ExerciseFailed(verdict.message, verdict=verdict)
     verdict = Verdict(name, PASSED, f"✅ {name}: all {total} cases passed.")
     _emit(verdict, quiet)
     return verdict
+
+
+def _explained(case: Case, received: Any, hint: str, mistake: str | None):
+    """(hint, mistake id) from ``case.explain(received)``, or the ones given when it has none."""
+    try:
+        found = case.explain(received)  # type: ignore[misc]
+    except Exception:  # noqa: BLE001 - an odd result keeps the case's own hint
+        found = None
+    if isinstance(found, Mistake):
+        return found.hint, found.id
+    if isinstance(found, str) and found:
+        return found, None
+    return hint, mistake
 
 
 def _emit(verdict: Verdict, quiet: bool) -> None:

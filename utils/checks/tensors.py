@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from utils.checks._core import Case, Named, Verdict, check_function
+from utils.checks._core import Case, Mistake, Named, Verdict, check_function
 from utils.checks.formulas import check_formula
 
 __all__ = [
@@ -13,6 +13,29 @@ __all__ = [
     "check_autograd_derivative",
     "check_series_grad_formula",
 ]
+
+
+STANDARDIZE_CONSTANT = Mistake(
+    "standardize.constant_column",
+    "a column whose standard deviation is 0 cannot be divided by it: leave it at 0",
+)
+RELU_GRAD_KINK = Mistake(
+    "relu_unit_grad.kink", "PyTorch takes the derivative of max(t, 0) at t = 0 to be 0"
+)
+RELU_GRAD_RULE = Mistake(
+    "relu_unit_grad.rule", "∂f/∂w = x·1{w·x + b > 0} and ∂f/∂b = 1{w·x + b > 0}"
+)
+AUTOGRAD_CALLERS_TENSOR = Mistake(
+    "autograd_derivative.callers_tensor",
+    "your function changed the caller's x: x.requires_grad_() acts on the caller's "
+    "own tensor, and backward() leaves a .grad on it: work on a copy of x that "
+    "records operations",
+)
+AUTOGRAD_NOT_A_LEAF = Mistake(
+    "autograd_derivative.clone_not_leaf",
+    "x.clone() of a tensor that requires grad is not a leaf of the graph, so "
+    "backward() fills no .grad on it: call .detach() before .clone()",
+)
 
 
 def _standardize(x: torch.Tensor) -> torch.Tensor:
@@ -39,7 +62,7 @@ def check_standardize(fn) -> Verdict:
             (constant,),
             _standardize(constant),
             "a constant column",
-            hint="a column whose standard deviation is 0 cannot be divided by it: leave it at 0",
+            hint=STANDARDIZE_CONSTANT,
         ),
     ]
     return check_function(
@@ -67,11 +90,7 @@ def check_relu_unit_grad(fn) -> Verdict:
         (0.5, 0.0, -4.0, "negative input, inactive"),
     ]:
         w_, b_, x_ = torch.tensor(w), torch.tensor(b), torch.tensor(x)
-        hint = (
-            "PyTorch takes the derivative of max(t, 0) at t = 0 to be 0"
-            if "kink" in label
-            else "∂f/∂w = x·1{w·x + b > 0} and ∂f/∂b = 1{w·x + b > 0}"
-        )
+        hint = RELU_GRAD_KINK if "kink" in label else RELU_GRAD_RULE
         cases.append(Case((w_, b_, x_), _relu_unit_grad(w_, b_, x_), label, hint=hint))
     return check_function("relu_unit_grad", fn, cases)
 
@@ -112,55 +131,57 @@ def check_autograd_derivative(fn) -> Verdict:
             call=_what_changed,
             expected="x untouched",
             label="the caller's tensor afterwards",
-            hint=(
-                "your function changed the caller's x: x.requires_grad_() acts on the caller's "
-                "own tensor, and backward() leaves a .grad on it: work on a copy of x that "
-                "records operations"
-            ),
+            hint=AUTOGRAD_CALLERS_TENSOR,
         ),
         Case(
             (Named(torch.log, "ln"), leaf),
             1 / leaf.detach(),
             "an x that already requires grad",
-            hint=(
-                "x.clone() of a tensor that requires grad is not a leaf of the graph, so "
-                "backward() fills no .grad on it: call .detach() before .clone()"
-            ),
+            hint=AUTOGRAD_NOT_A_LEAF,
         ),
     ]
     return check_function("autograd_derivative", fn, cases, hint=copy_hint)
 
 
+_U = "((x - 1)/(x + 1))"
+SERIES_GRAD_MISTAKES = [
+    Mistake(
+        "series_grad_formula.dg_du_only",
+        "that is dg/du: the chain rule multiplies it by du/dx",
+        wrong=f"2*(1 + {_U}**2)",
+    ),
+    Mistake(
+        "series_grad_formula.du_dx_sign",
+        "the sign of du/dx: by the quotient rule its numerator is (x + 1) − (x − 1), which is "
+        "positive",
+        wrong=f"-4*(1 + {_U}**2)/(x + 1)**2",
+    ),
+    Mistake(
+        "series_grad_formula.whole_series",
+        "1/x is the derivative of ln x, the whole series; two terms give the derivative of "
+        "2u + (2/3)u³ only",
+        wrong="1/x",
+    ),
+    Mistake(
+        "series_grad_formula.factor_two",
+        "a factor 2 is missing: check du/dx with the quotient rule, and dg/du term by term",
+        wrong=f"2*(1 + {_U}**2)/(x + 1)**2",
+    ),
+]
+
+
 def check_series_grad_formula(fn) -> Verdict:
     """Exam 0.1: g'(x) for the two-term series g(x) = 2u + (2/3)u³ with u = (x − 1)/(x + 1)."""
-    u = "((x - 1)/(x + 1))"
-    mistakes = [
-        (
-            f"2*(1 + {u}**2)",
-            "that is dg/du: the chain rule multiplies it by du/dx = 2/(x + 1)²",
-        ),
-        (
-            f"-4*(1 + {u}**2)/(x + 1)**2",
-            "the sign of du/dx: by the quotient rule, du/dx = ((x + 1) − (x − 1))/(x + 1)² = "
-            "+2/(x + 1)²",
-        ),
-        (
-            "1/x",
-            "1/x is the derivative of ln x, the whole series; two terms give the derivative of "
-            "2u + (2/3)u³ only",
-        ),
-        (
-            f"2*(1 + {u}**2)/(x + 1)**2",
-            "dg/du = 2 + 2u² and du/dx = 2/(x + 1)²: a factor 2 is missing",
-        ),
-    ]
-    hint = "g'(x) = (dg/du)(du/dx) with dg/du = 2 + 2u² and du/dx = 2/(x + 1)²"
+    hint = (
+        "g'(x) = (dg/du)·(du/dx): differentiate 2u + (2/3)u³ in u, and u = (x − 1)/(x + 1) in x "
+        "with the quotient rule"
+    )
     return check_formula(
         "series_grad_formula",
         fn,
-        f"4*(1 + {u}**2)/(x + 1)**2",
+        f"4*(1 + {_U}**2)/(x + 1)**2",
         "x",
         positive=True,
         hint=hint,
-        mistakes=mistakes,
+        mistakes=SERIES_GRAD_MISTAKES,
     )
