@@ -406,7 +406,8 @@ def test_anonymous_pages_name_no_one(tmp_path, hints):
     fingerprinted = write(tmp_path / "fp.csv", [zed | {"team_fingerprint": "1a2b3c4d"}])
     text, page = report(tmp_path, [*paths, fingerprinted], "--anonymous")
     for word in ("Ada", "Lovelace", "Zoé", "Yann", "sub/0", "zed.ipynb", "nb2/"):
-        assert word not in text, word
+        # a whole word: the real hints may speak of Adam, the optimizer
+        assert not re.search(rf"(?<!\w){re.escape(word)}(?!\w)", text), word
     assert "team 1a2b3c4d" in page.table("teams")
     assert list(page.table("slowest"))[0] == "submission 1"
 

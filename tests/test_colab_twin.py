@@ -176,24 +176,8 @@ def test_ci_runs_the_current_runtime():
     assert f".ci/colab-twin {newest}" in (ROOT / ".ci" / "run").read_text()
 
 
-def test_messages_are_awaited_in_short_polls():
-    import asyncio
-    from queue import Empty
+def test_the_twin_runs_notebooks_through_the_one_kernel_runner():
+    """The 1-second polls (utils.course.kernel, tested in tests/test_checker.py) are the twin's."""
+    import inspect
 
-    asked = []
-
-    async def get_msg(timeout=None):
-        asked.append(timeout)
-        if len(asked) < 3:
-            raise Empty
-        return {"msg": len(asked)}
-
-    get = colab_twin._in_slices(get_msg)
-    assert asyncio.run(get(timeout=300)) == {"msg": 3}
-    assert all(t is not None and t <= 1.0 for t in asked)
-
-    async def never(timeout=None):
-        raise Empty
-
-    with pytest.raises(Empty):  # past the caller's own limit, Empty as before
-        asyncio.run(colab_twin._in_slices(never)(timeout=0.05))
+    assert "notebook_client(" in inspect.getsource(colab_twin.run_notebook)

@@ -80,9 +80,9 @@ def test_key_reads_the_team_from_a_submission(tmp_path, capsys, monkeypatch):
     assert "no cell assigns TEAM" in capsys.readouterr().out
     nb.cells[1].source = 'TEAM = ["Chloé Martin", "martin chloe"]'
     nbformat.write(nb, path)
-    from utils.course import lab  # `python -m utils.lab key --notebook FILE` reaches it
+    from utils.course import checker  # `python -m utils.lab key --notebook FILE` reaches it
 
-    assert lab.main(["key", "--notebook", str(path)]) == 2
+    assert checker.main(["key", "--notebook", str(path)]) == 2
     assert "the same member twice" in capsys.readouterr().out
 
 
@@ -175,3 +175,31 @@ def test_part_b_menu_and_rubric():
         or "post the video's URL on" in hand_in
     )
     assert "http" not in hand_in  # never the site's address
+
+
+def test_key_numbers_are_what_the_slides_and_class_report_format(monkeypatch):
+    from utils.slides import format_number
+
+    seeds = {
+        "median": 0.02,
+        "min": 0.01,
+        "max": 0.03,
+        "seeds": [0.01, 0.02, 0.03],
+        "coverage": 0.75,
+    }
+    nested = {
+        "bayes_risk": {"value": 0.2, "stderr": 0.0007},
+        "best_line_risk": 0.25,
+        "approximation_error": {"value": 0.05, "stderr": 0.0007},
+        "surrogate_gap": 0.01,
+        "ce_line_risk": 0.26,
+        "excess": {"logistic": {50: seeds}},
+        "widest_minus_narrowest": {50: {**seeds, "seeds": [-0.1, -0.05, 0.01]}},
+    }
+    monkeypatch.setattr(lab_key, "key_data", lambda names: nested)
+    numbers = lab_key.key_numbers(["A", "B"])
+    text = {label: format_number(value, label) for label, value in numbers.items()}
+    assert "0.2000 ± 0.0007" in text["Bayes risk R*"]
+    assert "[0.0100, 0.0300]" in text["logistic, N = 50"] or "0.0200" in text["logistic, N = 50"]
+    assert numbers["MLP width 32 − width 2, N = 50"] == [-0.1, -0.05, 0.01]
+    assert numbers["surrogate gap of lines (exact)"] == 0.01

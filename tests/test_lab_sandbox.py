@@ -27,7 +27,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 
 from utils.course import report as report_mod
 from utils.course import sandbox
-from utils.course.lab import REPO_ROOT, shard
+from utils.course.checker import REPO_ROOT, shard
 
 SECRET = "s3cr3t-token-4f1c9a"  # in the instructor's environment
 HOME_SECRET = "home-secret-77d2e0"  # in the instructor's ~/.ssh and ~/.netrc
@@ -296,9 +296,9 @@ def snapshot(*folders: Path) -> dict[str, str]:
 
 
 def survivors(since: set[int], folder: Path) -> list[str]:
-    """Processes of the batch still running: the corpus's sleepers, or a sandbox of ``folder``
-    (its bwrap hides the folder, so its command line names it; when a bwrap is gone, every
-    process of its PID namespace is gone with it)."""
+    """Processes of the batch still running: the corpus's sleepers (each notebook's sandbox
+    starts one; bwrap's command line shows no host path any more, so a sandbox left running is
+    found by the sleeper inside it)."""
     found = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit() or int(entry.name) in since:
@@ -308,7 +308,7 @@ def survivors(since: set[int], folder: Path) -> list[str]:
             uid = entry.stat().st_uid
         except OSError:
             continue
-        if SURVIVOR in cmdline or "bwrap" in cmdline and str(folder) in cmdline:
+        if SURVIVOR in cmdline:
             found.append(f"{entry.name} uid {uid}: {cmdline[:80]}")
     return found
 
@@ -422,7 +422,7 @@ def test_shard_slices_are_deterministic_and_cover_everything():
 
 
 def test_merge_joins_slices_and_refuses_other_csvs(tmp_path, capsys):
-    from utils.course import lab
+    from utils.course import checker as lab
     from utils.course.report import CSV_COLUMNS, Report, write_csv
 
     write_csv([Report(Path("b.ipynb"))], tmp_path / "1.csv")
@@ -442,14 +442,14 @@ def test_merge_joins_slices_and_refuses_other_csvs(tmp_path, capsys):
 def test_key_reaches_the_lab_key_module(capsys):
     """`python -m utils.lab key NAMES` runs utils.course.lab_key.main (its numbers are tested in
     tests/test_lab_key.py); blank names get its one-line refusal and status 2."""
-    from utils.course import lab
+    from utils.course import checker as lab
 
     assert lab.main(["key", " ", ""]) == 2
     assert "`team` must hold at least one name" in capsys.readouterr().out
 
 
 def test_a_folder_is_refused_unsandboxed_unless_asked(tmp_path, monkeypatch, capsys):
-    from utils.course import lab
+    from utils.course import checker as lab
 
     nbformat.write(notebook("x = 1"), tmp_path / "a.ipynb")
     nbformat.write(notebook("x = 2"), tmp_path / "b.ipynb")

@@ -16,9 +16,17 @@ Small modules by topic, each importable on its own:
 - `utils.course`: the course's tooling (notebook format, student edition, submission checker),
   run as `python -m utils.notebooks`, `python -m utils.release`, `python -m utils.lab`
 
-Importing `utils` has no side effects: no seeding, no plotting style, no download.
+Importing `utils` has no side effects: no seeding, no plotting style, no download, and no torch
+until a helper that needs it is used (`utils.get_device()` loads `utils.env`), so that the
+course's tooling (`import utils.course…`) starts without torch.
 """
 
-from utils.env import choose_device, data_dir, get_device, repo_root, seed_everything
-
 __all__ = ["choose_device", "data_dir", "get_device", "repo_root", "seed_everything"]
+
+
+def __getattr__(name: str):
+    if name in __all__:
+        from utils import env
+
+        return getattr(env, name)
+    raise AttributeError(f"module 'utils' has no attribute {name!r}")

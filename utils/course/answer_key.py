@@ -81,8 +81,8 @@ def excess_risks(source, x_test, y_test, bayes_errors) -> dict[tuple[str, int], 
 FIGURES = ("bayes_rule", "excess_risk_vs_n", "boundaries_n1000")
 
 
-def key_numbers(names: Sequence[str]) -> dict:
-    """The team's key as plain data (the report and slides helpers use it; `main` prints it).
+def key_data(names: Sequence[str]) -> dict:
+    """The team's key as plain data, nested (`main` prints it; `key_numbers` flattens it).
 
     Keys: "team" (normalised), "fingerprint", "parameters" (text), "bayes_risk" and
     "approximation_error" ({"value", "stderr"}: R* is a Monte Carlo estimate), "best_line_risk",
@@ -148,6 +148,27 @@ def key_numbers(names: Sequence[str]) -> dict:
     }
 
 
+def key_numbers(names: Sequence[str]) -> dict:
+    """The team's key numbers as ``{label: value}`` for the class report and slides
+    (`utils.slides.format_number`): a float is exact, ``(value, stderr)`` carries the noise of
+    a sample, a list holds one value per training seed (shown as median [min, max])."""
+    key = key_data(names)
+    bayes = key["bayes_risk"]
+    numbers: dict = {
+        "Bayes risk R*": (bayes["value"], bayes["stderr"]),
+        "best line's risk (exact)": key["best_line_risk"],
+        "approximation error of lines": (key["approximation_error"]["value"], bayes["stderr"]),
+        "surrogate gap of lines (exact)": key["surrogate_gap"],
+        "logistic regression, N → ∞": (key["ce_line_risk"] - bayes["value"], bayes["stderr"]),
+    }
+    for family, per_n in key["excess"].items():
+        for n, summary in per_n.items():
+            numbers[f"{family}, N = {n}"] = list(summary["seeds"])
+    for n, summary in key["widest_minus_narrowest"].items():
+        numbers[f"MLP width 32 − width 2, N = {n}"] = list(summary["seeds"])
+    return numbers
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m utils.lab key "NAME" ... | --notebook FILE``: print the team's key.
 
@@ -168,7 +189,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {exc}.{advice}")
         return 2
     start = time.process_time()
-    key = key_numbers(names)
+    key = key_data(names)
     print(f"Team: {' | '.join(key['team'])}   (fingerprint {key['fingerprint']})")
     if not 2 <= len(key["team"]) <= 3:
         print(f"note: {len(key['team'])} name(s); a team has 2–3 members")

@@ -37,14 +37,14 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from queue import Empty
 
 import nbformat
 
-from utils.notebooks import all_notebooks, read_course
+from utils.course.kernel import notebook_client
+from utils.course.notebooks import all_notebooks, read_course
 
 ROOT = Path(__file__).resolve().parents[2]
 CELL_TIMEOUT_S = 300
@@ -265,7 +265,6 @@ def uninstall_colab_lacks(python: str) -> None:
 
 def run_notebook(path: Path, env: dict[str, str], python: str) -> Result:
     """Run one notebook as Colab would (see the module's docstring); return its Result."""
-    from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
     result = Result(path)
@@ -276,7 +275,7 @@ def run_notebook(path: Path, env: dict[str, str], python: str) -> Result:
     with tempfile.TemporaryDirectory(prefix="dlb-twin-content-") as tmp:
         content = Path(tmp)
         shutil.copy(path, content / path.name)
-        client = NotebookClient(
+        client = notebook_client(
             nb,
             kernel_name="python3",
             timeout=CELL_TIMEOUT_S,
@@ -288,8 +287,6 @@ def run_notebook(path: Path, env: dict[str, str], python: str) -> Result:
         try:
             quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
             with client.setup_kernel(env=env, **quiet):
-                for channel in (client.kc.shell_channel, client.kc.iopub_channel):
-                    channel.get_msg = _in_slices(channel.get_msg)
                 for number, cell in enumerate(nb.cells, start=1):
                     if time.monotonic() - began > NOTEBOOK_TIMEOUT_S:
                         raise TimeoutError
@@ -316,28 +313,6 @@ def run_notebook(path: Path, env: dict[str, str], python: str) -> Result:
     result.setup = next((x for x in setup.splitlines() if x.startswith("Setup:")), "")
     judge(result, nb, student)
     return result
-
-
-def _in_slices(get_msg: Callable[..., Awaitable[dict]]) -> Callable[..., Awaitable[dict]]:
-    """Wait for a kernel message in polls of at most 1 s instead of one long poll.
-
-    With jupyter_client 7.4.9 and pyzmq 26 (Colab's versions), a long asyncio poll now and then
-    misses a message that has arrived, and sees it only when the poll times out: a notebook
-    then stalled for the whole cell time limit (300 s; twice in about 100 notebook runs, the
-    kernel idle and the client waiting). A fresh poll every second sees it at once.
-    """
-
-    async def get(timeout: float | None = None) -> dict:
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while True:
-            left = 1.0 if deadline is None else min(1.0, max(0.0, deadline - time.monotonic()))
-            try:
-                return await get_msg(timeout=left)
-            except Empty:
-                if deadline is not None and time.monotonic() >= deadline:
-                    raise
-
-    return get
 
 
 def _collect(result: Result, number: int, cell: nbformat.NotebookNode) -> None:

@@ -1,16 +1,15 @@
 """Judging a notebook: what its source shows, and the exercise checks re-run from it.
 
-The task verdicts do not come from what the notebook printed: `exercise_script` rebuilds each
-exercise's function from the source (the exercise convention: a cell defines ``NAME`` and calls
-``check_NAME(NAME)``) and the checks run again in a fresh sandboxed process where none of the
-notebook's other statements ran (only its imports and its function and class definitions).
-Saved or printed outputs that claim a pass the fresh run does not confirm are reported.
+The task verdicts do not come from what the notebook printed: `exercises` finds each exercise
+(a top-level call ``check_NAME(its_function)``; a graded notebook adds the tasks course.json
+declares) and `utils.course.recheck` re-checks it in two processes. Saved or printed outputs
+that claim a pass the re-check does not confirm are reported.
 """
 
 from __future__ import annotations
 
 import ast
-import json
+import functools
 import re
 from dataclasses import dataclass
 
@@ -43,7 +42,7 @@ LEFTOVERS = {
 ANSWER_PLACEHOLDER = re.compile(r"Your answer here", re.I)
 # Absolute local paths, in string literals of code cells only: '/home/…', '~/…', 'C:\…'.
 ABSOLUTE = re.compile(
-    r"^(?:/home/|/Users/|~/)"  # Linux and macOS home folders
+    r"^(?:/home/|/Users/|~/(?!\.cache/))"  # home folders (~/.cache exists on Colab too)
     r"|^[A-Za-z]:\\(?![nrtabfv0'\"\\]?$)[^\\]*\w"  # C:\Users\...; not 'A:\n' or 'b:\mathbb'
     r"|^[A-Za-z]:/[^/\s]"  # C:/Users/... (not https://)
 )
@@ -57,19 +56,37 @@ TAMPERING = re.compile(
 )
 
 
-def as_python(source: str) -> str:
-    """Cell source with IPython syntax (``%magic``, ``!shell``) turned into plain Python."""
-    from IPython.core.inputtransformer2 import TransformerManager
+MAGIC_LINE = re.compile(r"^([ \t]*)(?:[!%].*|([\w, \t]+?)[ \t]*=[ \t]*[!%].*)$")
+MAX_PARSED_CHARS = 1_000_000  # a larger cell is run, but not read for the static checks
 
-    return TransformerManager().transform_cell(source)
+
+def as_python(source: str) -> str:
+    """Cell source with IPython syntax (``%magic``, ``!shell``, ``x = !ls``) turned into plain
+    Python, line by line in linear time (IPython's own transformer re-tokenises the whole cell
+    for every magic: minutes for a cell of a few hundred ``!`` lines)."""
+    if "!" not in source and "%" not in source:
+        return source
+    lines = []
+    for line in source.split("\n"):
+        match = MAGIC_LINE.match(line)
+        if match is None:
+            lines.append(line)
+        elif match.group(2):
+            lines.append(f"{match.group(1)}{match.group(2).strip()} = None")
+        else:
+            lines.append(f"{match.group(1)}pass")
+    return "\n".join(lines)
 
 
 PYTHON_CELL_MAGICS = {"capture", "time", "timeit", "prun"}  # their body is Python code
 
 
+@functools.lru_cache(maxsize=64)
 def parse(source: str) -> ast.Module | None:
     """The cell's syntax tree (a ``%%capture`` or ``%%time`` cell: its body's); None when it
-    is not Python (a syntax error, ``%%bash``, ``%%writefile``)."""
+    is not Python (a syntax error, ``%%bash``, ``%%writefile``) or too large to read."""
+    if len(source) > MAX_PARSED_CHARS:
+        return None
     first, _, body = source.lstrip().partition("\n")
     if first.startswith("%%"):
         magic = first[2:].split(maxsplit=1)[0] if first[2:].split() else ""
@@ -161,9 +178,23 @@ def check_ref(nb: nbformat.NotebookNode, report: Report, ref: str | None) -> Non
 
 
 def stubs(tree: ast.Module) -> list[str | None]:
-    """Exercise stubs in a cell: ``raise NotImplementedError`` in a function that is not a
-    method or abstract; the name from ``"Exercise NAME: …"`` (None when it has no message)."""
+    """Exercise stubs in a cell: a function (not a method, not abstract) whose body raises
+    ``NotImplementedError`` unconditionally (a helper that raises it for an unsupported option,
+    under an ``if``, is not a stub); the name from ``"Exercise NAME: …"`` (None: no message)."""
     found: list[str | None] = []
+
+    def stub_name(statement: ast.stmt) -> tuple[bool, str | None]:
+        if not isinstance(statement, ast.Raise) or statement.exc is None:
+            return False, None
+        exc = statement.exc.func if isinstance(statement.exc, ast.Call) else statement.exc
+        if not (isinstance(exc, ast.Name) and exc.id == "NotImplementedError"):
+            return False, None
+        if isinstance(statement.exc, ast.Call) and statement.exc.args:
+            first = statement.exc.args[0]
+            if isinstance(first, ast.Constant) and isinstance(first.value, str):
+                match = STUB_MESSAGE.match(first.value)
+                return True, match.group(1) if match else None
+        return True, None
 
     def visit(node: ast.AST, in_class: bool) -> None:
         for child in ast.iter_child_nodes(node):
@@ -172,17 +203,11 @@ def stubs(tree: ast.Module) -> list[str | None]:
             elif isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef):
                 abstract = any("abstract" in ast.unparse(d) for d in child.decorator_list)
                 if not in_class and not abstract:
+                    for statement in child.body:
+                        is_stub, name = stub_name(statement)
+                        if is_stub:
+                            found.append(name)
                     visit(child, False)
-            elif isinstance(child, ast.Raise) and child.exc is not None:
-                exc = child.exc.func if isinstance(child.exc, ast.Call) else child.exc
-                if isinstance(exc, ast.Name) and exc.id == "NotImplementedError":
-                    name = None
-                    if isinstance(child.exc, ast.Call) and child.exc.args:
-                        first = child.exc.args[0]
-                        if isinstance(first, ast.Constant) and isinstance(first.value, str):
-                            match = STUB_MESSAGE.match(first.value)
-                            name = match.group(1) if match else None
-                    found.append(name)
             else:
                 visit(child, in_class)
 
@@ -210,6 +235,13 @@ def check_sources(nb: nbformat.NotebookNode, report: Report, graded: bool) -> No
         if cell.cell_type != "code":
             continue
         tree = parse(source)
+        if tree is None and len(source) > MAX_PARSED_CHARS:
+            report.add(
+                LEFTOVER,
+                f"cell {number} holds {len(source) // 1000} kB of code: too large to be read "
+                "for the checks of the source (its run and its exercises are still checked)",
+                number,
+            )
         if tree is not None:
             for text in _strings(tree):
                 if len(text) > 500:
@@ -290,9 +322,13 @@ def claimed_passes(nb: nbformat.NotebookNode) -> dict[str, int]:
 
 @dataclass
 class Exercise:
-    name: str  # the function's name, NAME in check_NAME(NAME)
+    name: str  # the exercise's name, NAME in check_NAME(…)
     check: str  # check_NAME
-    cell: int
+    cell: int | None  # None: a graded task the notebook never checks
+    target: str = ""  # the Python expression passed to the check: its function
+
+    def __post_init__(self) -> None:
+        self.target = self.target or self.name
 
 
 def exercises(nb: nbformat.NotebookNode, known_checks: set[str]) -> list[Exercise]:
@@ -308,119 +344,20 @@ def exercises(nb: nbformat.NotebookNode, known_checks: set[str]) -> list[Exercis
                 continue
             check = call.func.id
             if check in known_checks and check not in found:
-                found[check] = Exercise(check.removeprefix("check_"), check, number)
-    return sorted(found.values(), key=lambda e: e.cell)
+                target = ast.unparse(call.args[0]) if call.args else ""
+                found[check] = Exercise(check.removeprefix("check_"), check, number, target)
+    return sorted(found.values(), key=lambda e: e.cell or 0)
 
 
-def definitions(nb: nbformat.NotebookNode) -> tuple[list[str], list[tuple[int, str, str]]]:
-    """The notebook's imports, and its top-level function and class definitions and constants
-    (cell, name, source), in order; a later definition of a name replaces an earlier one.
-    Nothing else of the notebook runs in the re-check: no call, no loop, no assignment of a
-    computed value."""
-    imports: list[str] = []
-    defs: list[tuple[int, str, str]] = []
-    for number, cell in code_cells(nb):
-        tree = parse(cell.source)
-        for node in tree.body if tree else []:
-            if isinstance(node, ast.Import | ast.ImportFrom):
-                imports.append(ast.unparse(node))
-            elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-                if not node.name.startswith("check_"):
-                    defs.append((number, node.name, ast.unparse(node)))
-            elif _constant(node):  # EPS = 1e-8, DTYPE = torch.float64: what a function may use
-                defs.append((number, ast.unparse(node.targets[0]), ast.unparse(node)))
-    return imports, defs
-
-
-def _constant(node: ast.stmt) -> bool:
-    """``NAME = literal`` or ``NAME = module.attribute``: nothing runs but a lookup."""
-    if not isinstance(node, ast.Assign) or len(node.targets) != 1:
-        return False
-    target, value = node.targets[0], node.value
-    if not isinstance(target, ast.Name) or target.id.startswith("check_"):
-        return False
-    while isinstance(value, ast.Attribute):
-        value = value.value
-    if isinstance(value, ast.Name):
-        return True
-    try:
-        ast.literal_eval(node.value)
-    except (ValueError, TypeError, SyntaxError, RecursionError, MemoryError):
-        return False
-    return True
-
-
-def tampering(defs: list[tuple[int, str, str]]) -> list[tuple[int, str]]:
-    """Definitions whose code reaches into the checks themselves (cell, name)."""
-    return [(cell, name) for cell, name, source in defs if TAMPERING.search(source)]
-
-
-RUNNER = r"""
-import json, sys, traceback
-_nonce = sys.stdin.readline().strip()
-_spec = json.loads(sys.stdin.readline())
-sys.stdin.close()
-import utils.checks as _checks
-from utils.checks import ExerciseFailed as _Failed
-_found = {c: getattr(_checks, c) for c in _spec["checks"]}
-_out = sys.__stdout__
-def _say(name, status, message):
-    _out.write(_nonce + json.dumps({"name": name, "status": status, "message": message}) + "\n")
-    _out.flush()
-_space = {"__name__": "__main__"}
-try:
-    exec("import utils\nDEVICE = utils.get_device()", _space)
-except Exception:
-    pass
-for _line in _spec["imports"]:
-    try:
-        exec(_line, _space)
-    except BaseException:
-        pass
-for _cell, _name, _source in _spec["defs"]:
-    try:
-        exec(_source, _space)
-    except BaseException as _exc:
-        pass
-for _name, _check in _spec["exercises"]:
-    _fn = _space.get(_name)
-    if _fn is None:
-        _say(_name, "failed", f"no function {_name} is defined in the notebook")
-        continue
-    try:
-        _verdict = _found[_check](_fn)
-        _say(_name, getattr(_verdict, "status", "failed"), str(getattr(_verdict, "message", "")))
-    except _Failed as _exc:
-        _say(_name, "failed", str(_exc))
-    except BaseException as _exc:
-        _say(_name, "failed", f"the check stopped: {type(_exc).__name__}: {_exc}")
-"""
-
-
-def exercise_input(nonce: str, nb: nbformat.NotebookNode, found: list[Exercise]) -> str:
-    """What the fresh runner reads on its stdin."""
-    imports, defs = definitions(nb)
-    spec = {
-        "checks": sorted({e.check for e in found}),
-        "imports": imports,
-        "defs": defs,
-        "exercises": [(e.name, e.check) for e in found],
-    }
-    return nonce + "\n" + json.dumps(spec) + "\n"
-
-
-def read_verdicts(nonce: str, stdout: str) -> dict[str, tuple[str, str]]:
-    """name -> (status, message) from the runner's lines that carry the nonce."""
-    verdicts: dict[str, tuple[str, str]] = {}
-    for line in stdout.splitlines():
-        if not line.startswith(nonce):
-            continue
-        try:
-            item = json.loads(line[len(nonce) :])
-            verdicts.setdefault(str(item["name"]), (str(item["status"]), str(item["message"])))
-        except (ValueError, KeyError, TypeError):
-            continue
-    return verdicts
+def with_graded(found: list[Exercise], tasks: list[str], known_checks: set[str]) -> list[Exercise]:
+    """The exercises, with every task a graded notebook must define (course.json "graded"):
+    a task the notebook never checks (its check call deleted, or hidden in a string) is
+    re-checked all the same, by its own name."""
+    by_name = {e.name for e in found}
+    for task in tasks:
+        if task not in by_name:
+            found.append(Exercise(task, f"check_{task}", None, task))
+    return found
 
 
 def forged_claims(report: Report, claims: dict[str, int], source: str) -> None:

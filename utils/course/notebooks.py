@@ -24,7 +24,12 @@ from pathlib import Path
 
 import nbformat
 
-from utils.env import repo_root
+
+def repo_root() -> Path:
+    """The repository's root folder (the one that holds ``utils/``; as `utils.env.repo_root`,
+    without importing torch)."""
+    return Path(__file__).resolve().parents[2]
+
 
 # NN_name.ipynb; a lettered NNx_name.ipynb (01b_…) continues notebook NN where its story splits.
 NOTEBOOK_NAME = re.compile(r"^(\d\d)([a-z]?)_[a-z0-9]+(?:_[a-z0-9]+)*\.ipynb$")

@@ -132,6 +132,15 @@ def _read(path: Path, max_read_mb: float, root: Path | None) -> nbformat.Noteboo
         ) from None
     except (ValueError, RecursionError) as exc:  # a number of 5000 digits, ...
         raise ValueError(f"{name} is not valid notebook JSON: {clean(exc, 120)}") from None
+    try:
+        json.dumps(content, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError(
+            f"{name} holds text that is not valid Unicode (a lone surrogate such as \\ud800, "
+            "written as an escape in the file): remove it and save the notebook again"
+        ) from None
+    except (ValueError, RecursionError) as exc:
+        raise ValueError(f"{name} is not valid notebook JSON: {clean(exc, 120)}") from None
     if not isinstance(content, dict) or "nbformat" not in content:
         raise ValueError(f"{name} is JSON but not a Jupyter notebook (no 'cells' or 'nbformat')")
     if "cells" not in content and "worksheets" not in content:

@@ -52,10 +52,10 @@ from utils.course.notebooks import (
     dumps,
     read_course,
     read_notebook,
+    repo_root,
     series_notebooks,
     stamp,
 )
-from utils.env import repo_root
 
 BEGIN = re.compile(r"^(\s*)# BEGIN SOLUTION\s*$")
 END = re.compile(r"^\s*# END SOLUTION\s*$")

@@ -25,7 +25,7 @@ MAX_PROBLEMS_SHOWN = 30  # per notebook, in the report and the CSV
 UNREADABLE, ERROR, TIMEOUT = "unreadable", "error", "timeout"
 NOT_IMPLEMENTED, TEAM, ABSOLUTE_PATH = "not-implemented", "team", "absolute-path"
 EXERCISE_FAILED, FORGED, UNANSWERED = "exercise-failed", "forged", "unanswered"
-TEAM_SIZE_KIND = "team-size"
+TEAM_SIZE_KIND, MISSING_TASK = "team-size", "missing-task"
 LEFTOVER, OUTSIDE_PATH, NO_OUTPUTS = "leftover", "outside-path", "no-outputs"
 SAVED_ERROR, SIZE, REF_KIND, SANDBOX = "saved-error", "size", "ref", "not-sandboxed"
 BLOCKING_KINDS = {
@@ -39,6 +39,7 @@ BLOCKING_KINDS = {
     EXERCISE_FAILED,
     FORGED,
     UNANSWERED,
+    MISSING_TASK,
 }
 
 
@@ -64,9 +65,25 @@ def clean(text: object, limit: int = 300) -> str:
 
 
 def path_text(path: Path | str) -> str:
-    """A file name as text, with undecodable bytes escaped (never a surrogate)."""
-    raw = os.fsencode(str(path))
-    return clean(raw.decode("utf-8", "backslashreplace"), 500)
+    """A file name as text, with undecodable bytes escaped (never a surrogate) and a backslash
+    doubled, so that two names that differ by a raw byte never print the same (``\\xff`` is
+    the byte, ``\\\\xff`` four characters of the name)."""
+    try:
+        raw = os.fsencode(str(path))
+    except UnicodeEncodeError:  # a lone surrogate that no file system name decodes to
+        raw = str(path).encode("utf-8", "backslashreplace")
+    text = raw.decode("utf-8", "surrogateescape")
+    out = []
+    for char in text:
+        if 0xDC80 <= ord(char) <= 0xDCFF:
+            out.append(f"\\x{ord(char) - 0xDC00:02x}")
+        elif char == "\\":
+            out.append("\\\\")
+        else:
+            out.append(clean(char, 20))
+        if len(out) > 500:
+            break
+    return clean("".join(out), 500) if len(out) > 500 else "".join(out)
 
 
 @dataclass
@@ -97,6 +114,8 @@ class Report:
     not_implemented: list[str] = field(default_factory=list)
     exercises: dict[str, str] = field(default_factory=dict)  # name -> passed/failed/…
     size_bytes: int | None = None
+    mistakes: dict[str, str] = field(default_factory=dict)  # exercise -> known-mistake id
+    team_fingerprint: str = ""
 
     def kinds(self, blocking: bool) -> set[str]:
         return {p.kind for p in self.problems if p.blocking == blocking}
@@ -195,15 +214,35 @@ CSV_COLUMNS = [
     "slowest_cell",
     "size_kb",
     "problems",
+    "mistakes",
+    "team_fingerprint",
 ]
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+
+
 def csv_field(value: object) -> str:
-    """A safe CSV field: one line, capped, and never read as a spreadsheet formula."""
+    """A safe CSV field: one line, capped, and never read as a spreadsheet formula, whether
+    the spreadsheet splits on ``,`` or on ``;`` (French, German, … locales): every piece
+    between separators that starts like a formula gets a leading apostrophe."""
     text = clean(value, MAX_FIELD_CHARS)
-    if text[:1] in ("=", "+", "-", "@") and not _is_number(text):
-        text = "'" + text
-    return text
+    if _is_number(text):
+        return text
+    pieces = []
+    for piece in text.replace(",", ";").split(";"):
+        pieces.append(piece)
+    out, start = [], 0
+    for piece in pieces:
+        original = text[start : start + len(piece)]
+        stripped = original.lstrip(" ")
+        if stripped[:1] in FORMULA_START and not _is_number(stripped):
+            original = original[: len(original) - len(stripped)] + "'" + stripped
+        out.append(original)
+        start += len(piece) + 1
+        if start <= len(text):
+            out.append(text[start - 1])
+    return "".join(out)
 
 
 def _is_number(text: str) -> bool:
@@ -238,8 +277,15 @@ def csv_row(report: Report) -> dict[str, str]:
         "size_kb": f"{report.size_bytes / 1e3:.0f}" if report.size_bytes is not None else "",
         "problems": " | ".join(clean(p.message, 300) for p in shown)
         + (f" | … and {more} more" if more > 0 else ""),
+        "mistakes": " ".join(f"{_token(k)}={_token(v)}" for k, v in report.mistakes.items() if v),
+        "team_fingerprint": report.team_fingerprint,
     }
     return {key: csv_field(value) for key, value in row.items()}
+
+
+def _token(text: str) -> str:
+    """One word for the ``mistakes`` column (no space, no ``=``)."""
+    return "".join(c if c.isprintable() and c not in " =" else "_" for c in clean(text, 80))
 
 
 def _team_filled(report: Report) -> str:

@@ -9,6 +9,8 @@ the sandbox (it has no network at all). Matplotlib draws inline; ``input()`` rai
 
 from __future__ import annotations
 
+import contextlib
+import json
 import math
 import os
 import re
@@ -24,7 +26,7 @@ from pathlib import Path
 import nbformat
 from jupyter_client import AsyncKernelManager
 
-from utils.course import judging, sandbox
+from utils.course import judging, kernel, recheck, sandbox
 from utils.course.report import ERROR, TIMEOUT, Report, clean
 
 UTILS_DIR = Path(__file__).resolve().parents[1]
@@ -32,7 +34,6 @@ MAX_CELL_OUTPUT_CHARS = 2_000_000  # per cell
 MAX_TOTAL_OUTPUT_CHARS = 20_000_000  # per notebook
 HINTS = {
     "FileNotFoundError": "the file is not there on Colab, where only the notebook and utils/ are",
-    "ModuleNotFoundError": "Colab lacks this package: install it in the notebook (!pip install …)",
     "NotImplementedError": "an exercise still raises its stub: complete it",
     "StdinNotImplementedError": "input() cannot be used: set the value in the code instead",
 }
@@ -63,9 +64,50 @@ def exception_name(ename: str) -> str:
     return "SyntaxError" if ename == "_IncompleteInputError" else ename
 
 
+COLAB_LACKS = ("torchviz",)  # as utils.course.colab_twin knows
+MODULE_TO_PACKAGE = {"sklearn": "scikit-learn", "PIL": "pillow", "cv2": "opencv-python"}
+
+
+def colab_packages() -> set[str]:
+    """The packages of Colab's newest runtime (``constraints/colab-RUNTIME.txt``), normalised."""
+    files = sorted((UTILS_DIR.parent / "constraints").glob("colab-*.txt"))
+    if not files:
+        return set()
+    names = set()
+    for line in files[-1].read_text(encoding="utf-8", errors="replace").splitlines():
+        name = line.split("==")[0].strip()
+        if name and not name.startswith("#"):
+            names.add(re.sub(r"[-_.]+", "-", name).lower())
+    return names
+
+
+def module_hint(evalue: str) -> str:
+    """Who lacks a missing module: the checker's Python (not the student's mistake) or Colab."""
+    match = re.search(r"No module named '([\w.]+)'", evalue)
+    if match is None:
+        return "install the package in the notebook (!pip install …)"
+    top = match.group(1).split(".")[0]
+    package = MODULE_TO_PACKAGE.get(top, top)
+    if re.sub(r"[-_.]+", "-", package).lower() in colab_packages():
+        return (
+            f"Colab has {package}, the checker's Python does not: not a mistake of the notebook; "
+            f"the instructor installs it for the checker (pip install {package}) or builds the "
+            "Colab twin (.ci/colab-twin)"
+        )
+    if package in COLAB_LACKS:
+        return f"Colab lacks {package} too: install it in the notebook (!pip install {package})"
+    return (
+        f"the checker's Python lacks {package}; if Colab has it, this is not a mistake of the "
+        f"notebook (the instructor installs it for the checker); if not, install it in the "
+        f"notebook (!pip install {package})"
+    )
+
+
 def hint_for(ename: str, evalue: str, source: str) -> str:
     if "drive.mount" in source or "google.colab" in evalue:
         return DRIVE_HINT
+    if ename == "ModuleNotFoundError":
+        return module_hint(evalue)
     if GPU_ERROR.search(evalue) and ename in ("RuntimeError", "AssertionError", "AcceleratorError"):
         return GPU_HINT
     return HINTS.get(ename, "")
@@ -78,40 +120,18 @@ class SandboxKernelManager(AsyncKernelManager):
     sandbox_uid: int | None = None
 
     def format_kernel_cmd(self, extra_arguments=None):
-        return [*self.sandbox_prefix, *super().format_kernel_cmd(extra_arguments)]
+        cmd = super().format_kernel_cmd(extra_arguments)
+        if cmd and cmd[0] in (sys.executable, "python", "python3"):
+            cmd[0] = sandbox.python()  # the Colab twin's Python when it is built
+        # What is written to the kernel's own stderr (a crash, an abort) stays there, in a
+        # size-limited file, so that a dead kernel's last words can be shown.
+        cmd.append("--IPKernelApp.capture_fd_output=False")
+        return [*self.sandbox_prefix, *cmd]
 
     def write_connection_file(self, **kwargs):
         super().write_connection_file(**kwargs)
         if self.sandbox_uid is not None:
             os.chown(self.connection_file, self.sandbox_uid, self.sandbox_uid)
-
-
-def _client_class() -> type:
-    """nbclient's NotebookClient with caps on the output (imported only to run)."""
-    from nbclient import NotebookClient
-
-    class CappedClient(NotebookClient):
-        """Keeps at most MAX_CELL_OUTPUT_CHARS per cell and MAX_TOTAL_OUTPUT_CHARS in all, so
-        that a cell printing in an endless loop fills neither the memory nor the report."""
-
-        total_chars = 0
-
-        def output(self, outs, msg, display_id, cell_index):
-            content = msg.get("content", {})
-            size = len(str(content.get("text", ""))) + sum(
-                len(str(v)) for v in content.get("data", {}).values()
-            )
-            if cell_index != getattr(self, "_sized_cell", None):
-                self._sized_cell, self._output_chars = cell_index, 0
-            self._output_chars += size
-            self.total_chars += size
-            if self._output_chars > MAX_CELL_OUTPUT_CHARS:
-                return None
-            if self.total_chars > MAX_TOTAL_OUTPUT_CHARS:
-                return None
-            return super().output(outs, msg, display_id, cell_index)
-
-    return CappedClient
 
 
 class Workspace:
@@ -126,14 +146,19 @@ class Workspace:
     ):
         self.hide = hide
         self.root = Path(tempfile.mkdtemp(prefix="dlb-check-"))
+        try:
+            self._fill(nb, name, sandboxed)
+        except BaseException:
+            shutil.rmtree(self.root, ignore_errors=True)  # nothing left behind
+            raise
+
+    def _fill(self, nb, name: str, sandboxed: bool) -> None:
         self.work = self.root / "work"
         self.kernel = self.root / "kernel"
         self.files = self.root / "files"
         for folder in (self.work, self.kernel, self.files):
             folder.mkdir()
-        shutil.copytree(
-            UTILS_DIR, self.files / "utils", ignore=shutil.ignore_patterns("__pycache__")
-        )
+        lesson_helpers(self.files / "utils")
         self.name = name
         if nb is not None:
             nbformat.write(nb, self.files / name)
@@ -144,8 +169,10 @@ class Workspace:
         if not sandboxed:  # the folder itself is the working folder
             shutil.copytree(self.files, self.work, dirs_exist_ok=True)
 
-    def prefix(self, limits: sandbox.Limits, with_notebook: bool = True) -> list[str]:
-        ro = [(self.files / "utils", self.work / "utils")]
+    def prefix(
+        self, limits: sandbox.Limits, with_notebook: bool = True, extra_ro: tuple = ()
+    ) -> list[str]:
+        ro = [(self.files / "utils", self.work / "utils"), *extra_ro]
         if with_notebook and (self.files / self.name).exists():
             ro.insert(0, (self.files / self.name, self.work / self.name))
         return sandbox.command(
@@ -194,6 +221,7 @@ def run_notebook(
     deadline = start + total_timeout
     space = Workspace(nb, name, sandboxed, hide)
     done = threading.Event()
+    stderr, watch = None, None
     try:
         km = SandboxKernelManager(kernel_name=kernel_name)
         if sandboxed:
@@ -205,7 +233,7 @@ def run_notebook(
             env = dict(sandbox.environment(limits, "/tmp/home"))
         else:
             env = sandbox.unsandboxed_environment(limits)
-        client = _client_class()(
+        client = kernel.client_class(MAX_CELL_OUTPUT_CHARS, MAX_TOTAL_OUTPUT_CHARS)(
             nb,
             km=km,
             kernel_name=kernel_name,
@@ -216,13 +244,18 @@ def run_notebook(
         )
         number, cell, by_total = 0, None, False
         try:
-            # The kernel's own log is noise for a student: errors come back as cell outputs.
-            quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+            # The kernel's own log is noise for a student (errors come back as cell outputs),
+            # but a dead kernel's last words say why it died: kept in a file, size-limited.
+            stderr = open(space.root / "kernel.err", "wb")  # noqa: SIM115 - closed below
+            quiet = {"stdout": subprocess.DEVNULL, "stderr": stderr}
             with client.setup_kernel(env=env, **quiet):
                 if sandboxed:
                     threading.Thread(
                         target=_guard_folder, args=(space.kernel, km, limits, done), daemon=True
                     ).start()
+                    process = getattr(km.provisioner, "process", None)
+                    if process is not None:
+                        watch = sandbox.GroupWatch(process.pid, limits)
                 for number, cell in enumerate(nb.cells, start=1):
                     remaining = deadline - time.monotonic()
                     by_total = remaining < cell_timeout
@@ -262,19 +295,28 @@ def run_notebook(
                 number or None,
             )
         except DeadKernelError:
+            last = _tail(space.root / "kernel.err")
+            if watch is not None and watch.reason:
+                last = f"stopped by the check: {watch.reason}"
             report.add(
                 ERROR,
                 f"{where(number, cell)}: the kernel died (out of memory, a limit of the check, "
-                "or the process exited)",
+                "or the process exited)" + (f"; its last words: {last}" if last else ""),
                 number,
             )
         except Exception as exc:  # noqa: BLE001 - a kernel that cannot start is still a verdict
+            last = _tail(space.root / "kernel.err")
             report.add(
                 ERROR,
-                f"the kernel could not run the notebook: {type(exc).__name__}: {clean(exc, 200)}",
+                f"the kernel could not run the notebook: {type(exc).__name__}: {clean(exc, 200)}"
+                + (f"; its last words: {last}" if last else ""),
             )
     finally:
         done.set()
+        if watch is not None:
+            watch.stop()
+        if stderr is not None:
+            stderr.close()
         space.close()
     report.ran = True
     report.sandboxed = sandboxed
@@ -285,15 +327,22 @@ def _guard_folder(folder: Path, km, limits: sandbox.Limits, done: threading.Even
     """The kernel's socket folder is the one host folder the sandbox may write to: kill the
     sandbox when it holds more than ``disk_mb`` (files there are also capped by ``file_mb``)."""
     while not done.wait(0.5):
-        try:
-            used = sum(entry.stat().st_size for entry in os.scandir(folder) if entry.is_file())
-        except OSError:
-            continue
+        used = folder_size(folder)
         if used > limits.disk_mb << 20:
             process = getattr(km.provisioner, "process", None)
             if process is not None:
                 process.kill()  # bwrap: the sandbox and all its processes go with it
             return
+
+
+def folder_size(folder: Path) -> int:
+    """Bytes in every file under ``folder``, subfolders included (links not followed)."""
+    used = 0
+    for path, _dirs, files in os.walk(folder):
+        for name in files:
+            with contextlib.suppress(OSError):
+                used += os.lstat(os.path.join(path, name)).st_size
+    return used
 
 
 def scan_verdicts(cell: nbformat.NotebookNode | None, report: Report) -> None:
@@ -304,6 +353,12 @@ def scan_verdicts(cell: nbformat.NotebookNode | None, report: Report) -> None:
         judging.add_not_implemented(report, found)
 
 
+def lesson_helpers(target: Path) -> None:
+    """Copy the lesson helpers to ``target`` (``utils/``): never the course's tooling
+    (``utils/course/``: the checker, the answer key, hidden tests), never bytecode."""
+    shutil.copytree(UTILS_DIR, target, ignore=shutil.ignore_patterns("__pycache__", "course"))
+
+
 def run_exercises(
     nb: nbformat.NotebookNode,
     found: list[judging.Exercise],
@@ -311,44 +366,89 @@ def run_exercises(
     limits: sandbox.Limits | None = None,
     sandboxed: bool = True,
     hide: tuple[Path, ...] = (),
-) -> dict[str, tuple[str, str]]:
-    """Each exercise's check, re-run in a fresh sandboxed process from the notebook's source:
-    name -> (status, message). An exercise with no verdict (the process died) is 'failed'."""
+    cell_timeout: float | None = None,
+) -> dict[str, recheck.Outcome]:
+    """Each exercise re-checked in two processes (`utils.course.recheck`): the notebook's code,
+    rebuilt from its cells, in a fresh sandboxed process; the checks in this one. name ->
+    Outcome; an exercise with no verdict (the process died) is 'failed'."""
     limits = limits or sandbox.Limits()
-    nonce = "@@" + os.urandom(16).hex() + "@@"
     space = Workspace(None, "", sandboxed, hide)
-    verdicts: dict[str, tuple[str, str]] = {}
+    outcomes: dict[str, recheck.Outcome] = {}
+    runner = space.root / "runner"
+    runner.mkdir()
+    for name in recheck.RUNNER_FILES:
+        shutil.copy(recheck.HERE / name, runner / name)
+    if space.uid is not None:
+        os.chmod(runner, 0o755)
+    deadline = time.monotonic() + timeout
+    stderr_path = space.root / "runner.err"
+    process, watch = None, None
     try:
-        out_path = space.root / "fresh.out"
         if sandboxed:
-            cmd = space.prefix(limits, with_notebook=False)
-            env = None
+            cmd = space.prefix(limits, with_notebook=False, extra_ro=((runner, runner),))
+            env = sandbox.launcher_environment()
         else:
             cmd, env = [], sandbox.unsandboxed_environment(limits)
-        cmd = [*cmd, sys.executable, "-c", judging.RUNNER]
-        with open(out_path, "wb") as out:
-            try:
-                subprocess.run(
-                    cmd,
-                    input=judging.exercise_input(nonce, nb, found).encode(),
-                    stdout=out,
-                    stderr=subprocess.DEVNULL,
-                    cwd=space.work,
-                    env=env,
-                    timeout=timeout,
-                    start_new_session=True,
-                    check=False,
+        cmd = [*cmd, sandbox.python(), str(runner / "student_process.py")]
+        spec = {
+            "cells": [cell.source for _, cell in judging.code_cells(nb)],
+            "tasks": {e.name: e.target for e in found},
+            "cell_timeout": max(1, math.ceil(min(cell_timeout or timeout, timeout))),
+        }
+        with open(stderr_path, "wb") as err:
+            process = subprocess.Popen(
+                cmd,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=err,
+                cwd=space.work,
+                env=env,
+                start_new_session=True,
+                **sandbox.popen_options(),
+            )
+        watch = sandbox.GroupWatch(process.pid, limits) if sandboxed else None
+        channel = recheck.Channel(process, deadline)
+        try:
+            channel.send(json.dumps(spec).encode())
+            ready = channel.receive().get("ready", {})
+        except recheck.Gone as exc:
+            why = str(exc)
+            tail = _tail(stderr_path)
+            if watch is not None and watch.reason:
+                tail = f"stopped by the check: {watch.reason}"
+            ready = None
+        if ready is None:
+            for exercise in found:
+                outcomes[exercise.name] = recheck.Outcome(
+                    "failed", why + (f"; its last words: {tail}" if tail else "")
                 )
-                stopped = ""
-            except subprocess.TimeoutExpired:
-                stopped = f"the checks ran past {timeout:g} s"
-        with open(out_path, encoding="utf-8", errors="replace") as handle:
-            lines = (line for line in handle if line.startswith(nonce))
-            verdicts = judging.read_verdicts(nonce, "".join(lines))
+            return outcomes
+        if not isinstance(ready, dict):
+            ready = {}
+        for exercise in found:
+            outcomes[exercise.name] = recheck.judge(channel, exercise.name, exercise.check, ready)
     finally:
+        if watch is not None:
+            watch.stop()
+        if process is not None:
+            with contextlib.suppress(OSError, ValueError):
+                process.stdin.close()
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.kill()
+            process.wait()
         space.close()
-    for exercise in found:
-        if exercise.name not in verdicts:
-            why = stopped or "the check's process ended before its verdict (a crash or a limit)"
-            verdicts[exercise.name] = ("failed", why)
-    return verdicts
+    return outcomes
+
+
+def _tail(path: Path, limit: int = 300) -> str:
+    """The last line of a process's error output (a dead kernel's or runner's last words)."""
+    try:
+        with open(path, "rb") as handle:
+            handle.seek(0, os.SEEK_END)
+            handle.seek(max(0, handle.tell() - 4096))
+            text = handle.read().decode("utf-8", "replace")
+    except OSError:
+        return ""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return clean(lines[-1], limit) if lines else ""

@@ -53,8 +53,8 @@ from urllib.parse import unquote
 import jinja2
 import nbformat
 
-from utils.env import repo_root
-from utils.notebooks import (
+from utils.course.kernel import notebook_client
+from utils.course.notebooks import (
     BADGE_IMAGE,
     BADGE_LINE,
     SETUP_FIRST_LINE,
@@ -259,6 +259,11 @@ def copy_mathjax(package: Path, dest: Path) -> None:
 # ----------------------------------------------------------------------------------------------
 
 
+def repo_root() -> Path:
+    """The repository's root folder (the one that holds ``utils/``)."""
+    return Path(__file__).resolve().parents[2]
+
+
 def kernel_env(jobs: int) -> dict[str, str]:
     """The environment of every kernel: offline digits, inline figures, no oversubscription."""
     env = dict(os.environ)
@@ -267,46 +272,6 @@ def kernel_env(jobs: int) -> dict[str, str]:
     env.setdefault("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // max(1, jobs))))
     env.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
     return env
-
-
-def _poll_in_slices(channel, step: float = 1.0) -> None:
-    """Make ``channel.get_msg(timeout)`` wait in slices of ``step`` seconds.
-
-    Under load, an asyncio wake-up for a message can be missed (ZeroMQ signals edges): the wait
-    then lasts its whole timeout, the cell's 300 s, before the message already there is read.
-    We saw a widget cell take exactly 300.0 s that way. Each new slice checks the socket first,
-    so a missed wake-up costs at most ``step``.
-    """
-    from queue import Empty
-
-    whole = channel.get_msg
-
-    async def get_msg(timeout: float | None = None, **kwargs):
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while True:
-            left = step if deadline is None else max(0.0, min(step, deadline - time.monotonic()))
-            try:
-                return await whole(timeout=left, **kwargs)
-            except Empty:
-                if deadline is not None and time.monotonic() >= deadline:
-                    raise
-
-    channel.get_msg = get_msg
-
-
-def _sliced_poll_client():
-    from nbclient import NotebookClient
-
-    class SlicedPollClient(NotebookClient):
-        """nbclient's client, reading the kernel's replies with `_poll_in_slices`."""
-
-        async def async_start_new_kernel_client(self):
-            kc = await super().async_start_new_kernel_client()
-            _poll_in_slices(kc.shell_channel)
-            _poll_in_slices(kc.iopub_channel)
-            return kc
-
-    return SlicedPollClient
 
 
 def _execute_one(page: Page, env: dict[str, str], cell_timeout: int) -> tuple[str, float, str]:
@@ -324,7 +289,7 @@ def _execute_one(page: Page, env: dict[str, str], cell_timeout: int) -> tuple[st
         nonlocal slowest
         slowest = max(slowest, (time.perf_counter() - started[cell_index], cell_index + 1))
 
-    client = _sliced_poll_client()(
+    client = notebook_client(
         nb,
         timeout=cell_timeout,
         kernel_name="python3",

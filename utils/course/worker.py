@@ -1,4 +1,4 @@
-"""One notebook's check in its own process, for a batch (`utils.course.lab.check_batch`).
+"""One notebook's check in its own process, for a batch (`utils.course.checker.check_batch`).
 
 The processes are forked from a server that has imported the checker once (multiprocessing's
 ``forkserver``), so a check starts in milliseconds; a notebook that takes its process down costs
@@ -11,9 +11,11 @@ import importlib.machinery
 import multiprocessing
 import sys
 import threading
+import time
 import types
 from pathlib import Path
 
+MEMORY_MB = 4096  # one file's checker process (torch and the comparisons need ~1 GB)
 _CONTEXT = None
 _STARTING = threading.Lock()
 # What the worker processes see as the main module. multiprocessing would otherwise re-run the
@@ -30,22 +32,34 @@ def context():
         methods = multiprocessing.get_all_start_methods()
         _CONTEXT = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
         if "forkserver" in methods:
-            _CONTEXT.set_forkserver_preload(["utils.course.lab"])
+            _CONTEXT.set_forkserver_preload(["utils.course.checking"])
     return _CONTEXT
 
 
 def _work(job: dict, conn) -> None:
-    from utils.course.lab import _in_process, check_notebook
+    from utils.course.checking import check_notebook, in_process
     from utils.course.report import ERROR, Report, clean
 
     root = Path(job["root"]) if job["root"] else None
     try:
-        report = check_notebook(Path(job["path"]), root=root, **_in_process(job["options"]))
+        report = check_notebook(Path(job["path"]), root=root, **in_process(job["options"]))
     except Exception as exc:  # noqa: BLE001 - a bug of the checker is one file's verdict
         report = Report(Path(job["path"]))
         report.add(ERROR, f"the checker failed on this file: {type(exc).__name__}: {clean(exc)}")
     conn.send(report.to_json())
     conn.close()
+
+
+def resident_mb(pid: int | None) -> float:
+    """The resident memory of a process, in MB (0 when it is gone)."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii", errors="replace") as handle:
+            for line in handle:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0.0
 
 
 def check(job: dict, timeout: float) -> tuple[dict | None, str]:
@@ -61,15 +75,25 @@ def check(job: dict, timeout: float) -> tuple[dict | None, str]:
         finally:
             sys.modules["__main__"] = main
     send.close()
+    deadline = time.monotonic() + timeout
     try:
-        if receive.poll(timeout):
-            try:
-                return receive.recv(), ""
-            except (EOFError, OSError):
-                pass
-            process.join(5)
-            return None, f"the checker's process for this file ended (status {process.exitcode})"
-        return None, f"the checker's process for this file ran past {timeout:g} s"
+        while True:
+            if receive.poll(min(1.0, max(0.0, deadline - time.monotonic()))):
+                try:
+                    return receive.recv(), ""
+                except (EOFError, OSError):
+                    pass
+                process.join(5)
+                return None, (
+                    f"the checker's process for this file ended (status {process.exitcode})"
+                )
+            if time.monotonic() >= deadline:
+                return None, f"the checker's process for this file ran past {timeout:g} s"
+            if resident_mb(process.pid) > MEMORY_MB:
+                return None, (
+                    f"the checker's process for this file used over {MEMORY_MB} MB (a file "
+                    "built to exhaust the checker?)"
+                )
     finally:
         receive.close()
         if process.is_alive():

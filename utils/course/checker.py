@@ -57,7 +57,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import json
 import os
 import sys
 import threading
@@ -66,7 +65,20 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
-from utils.course import judging, reading, running, sandbox
+from utils.course import sandbox
+from utils.course.checking import (  # noqa: F401 - the checker's public names
+    CELL_TIMEOUT_S,
+    EXERCISE_TIMEOUT_S,
+    MAX_SIZE_MB,
+    REPO_ROOT,
+    TOTAL_TIMEOUT_S,
+    check_notebook,
+    course_ref,
+    graded_tasks,
+    in_process,
+    known_checks,
+    recheck,
+)
 from utils.course.judging import NOT_IMPLEMENTED_VERDICT, TEAM_SIZE  # noqa: F401 - public
 from utils.course.report import (  # noqa: F401 - the checker's public names
     ABSOLUTE_PATH,
@@ -76,6 +88,7 @@ from utils.course.report import (  # noqa: F401 - the checker's public names
     EXERCISE_FAILED,
     FORGED,
     LEFTOVER,
+    MISSING_TASK,
     NO_OUTPUTS,
     NOT_IMPLEMENTED,
     OUTSIDE_PATH,
@@ -99,158 +112,6 @@ from utils.course.report import (  # noqa: F401 - the checker's public names
 )
 from utils.course.sandbox import Limits
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-CELL_TIMEOUT_S = 300
-TOTAL_TIMEOUT_S = 1800
-EXERCISE_TIMEOUT_S = 300
-MAX_SIZE_MB = 10.0
-
-
-def course_ref() -> str | None:
-    try:
-        return json.loads((REPO_ROOT / "course.json").read_text(encoding="utf-8")).get("ref")
-    except (OSError, ValueError):
-        return None
-
-
-def known_checks() -> set[str]:
-    """The names of the exercise checks in ``utils.checks`` (read from the source: no torch)."""
-    import ast
-
-    names: set[str] = set()
-    for path in sorted((REPO_ROOT / "utils" / "checks").glob("*.py")):
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-        names |= {
-            node.name
-            for node in tree.body
-            if isinstance(node, ast.FunctionDef) and node.name.startswith("check_")
-        }
-    return names
-
-
-def check_notebook(
-    path: str | Path,
-    *,
-    run: bool = True,
-    cell_timeout: float = CELL_TIMEOUT_S,
-    total_timeout: float = TOTAL_TIMEOUT_S,
-    team_required: bool = True,
-    max_size_mb: float = MAX_SIZE_MB,
-    kernel_name: str = "python3",
-    limits: Limits | None = None,
-    sandboxed: bool | None = None,
-    root: Path | None = None,
-) -> Report:
-    """Check one notebook: read it, scan it, run it, re-check its exercises; never raises on a
-    bad file.
-
-    Parameters
-    ----------
-    path : str or Path
-        The ``.ipynb`` file as handed in (it is not modified).
-    run : bool
-        Run it in a fresh kernel (False: only the checks that read the file).
-    cell_timeout, total_timeout : float
-        Time limits in seconds for one cell and for the whole run.
-    team_required : bool
-        Look for the team cell (False for the practice notebooks, which have none).
-    max_size_mb : float
-        Warn above this file size.
-    kernel_name : str
-        The Jupyter kernel to run it with.
-    limits : Limits
-        What the notebook may use (memory, processes, CPU time, file size, disk).
-    sandboxed : bool or None
-        Run in the bubblewrap sandbox; None: when it works here (else with a warning).
-    root : Path
-        The folder being checked (a symbolic link may point inside it only).
-
-    Returns
-    -------
-    Report
-    """
-    path = Path(path)
-    report = Report(path)
-    nb, reason = reading.read_notebook(path, max(reading.MAX_READ_MB, max_size_mb), root)
-    if nb is None:
-        report.add(UNREADABLE, reason)
-        return report
-    try:
-        report.size_bytes = path.stat().st_size
-    except OSError:  # replaced or removed since it was read
-        report.size_bytes = 0
-    if report.size_bytes > max_size_mb * 1e6:
-        report.add(
-            SIZE,
-            f"the file is {report.size_bytes / 1e6:.1f} MB (over {max_size_mb:g} MB): "
-            "fewer or smaller figures, or clear large outputs",
-        )
-    if team_required:
-        judging.check_team(nb, report)
-    judging.check_sources(nb, report, graded=team_required)
-    judging.check_ref(nb, report, course_ref())
-    saved_claims = judging.claimed_passes(nb)
-    if run:
-        why = ""
-        if sandboxed is None:
-            sandboxed, why = sandbox.availability()
-        if not sandboxed:
-            report.add(SANDBOX, sandbox.NOT_SANDBOXED + (f" ({why})" if why else ""))
-        name = "submission.ipynb" if not path.name.isascii() else clean(path.name, 100)
-        limits = limits or Limits()
-        hide = tuple({path.resolve().parent, *((root.resolve(),) if root else ())})
-        running.run_notebook(
-            nb, name, report, cell_timeout, total_timeout, kernel_name, limits, sandboxed, hide
-        )
-        run_claims = judging.claimed_passes(nb)  # nb now holds the run's outputs
-        recheck(nb, report, limits, sandboxed, min(EXERCISE_TIMEOUT_S, total_timeout), hide)
-        judging.forged_claims(report, saved_claims, "the saved outputs")
-        judging.forged_claims(report, run_claims, "the run's outputs")
-    if report.not_implemented:
-        names = ", ".join(report.not_implemented[:20])
-        report.add(
-            NOT_IMPLEMENTED, f"{len(report.not_implemented)} exercise(s) not implemented: {names}"
-        )
-    report.problems.sort(key=lambda p: (not p.blocking, p.cell or 0))
-    seen: set[tuple[str, str]] = set()
-    report.problems = [
-        p
-        for p in report.problems
-        if (p.kind, p.message) not in seen and not seen.add((p.kind, p.message))
-    ]
-    return report
-
-
-def recheck(
-    nb, report: Report, limits: Limits, sandboxed: bool, timeout: float, hide: tuple = ()
-) -> None:
-    """Re-run every exercise's check from the source in a fresh process: the task verdicts."""
-    found = judging.exercises(nb, known_checks())
-    if not found:
-        return
-    _, defs = judging.definitions(nb)
-    for cell, name in judging.tampering(defs):
-        report.add(
-            judging.FORGED,
-            f"cell {cell}: `{clean(name, 40)}` reaches into the checks (utils.checks, "
-            "check_function, sys.modules or builtins): not allowed in a submission",
-            cell,
-        )
-    verdicts = running.run_exercises(nb, found, timeout, limits, sandboxed, hide)
-    rechecked = set(verdicts) | {f"cell {e.cell}" for e in found}
-    report.not_implemented = [n for n in report.not_implemented if n not in rechecked]
-    for exercise in found:
-        status, message = verdicts[exercise.name]
-        report.exercises[exercise.name] = clean(status, 20)
-        if status == "not implemented":
-            judging.add_not_implemented(report, exercise.name)
-        elif status != "passed" and not any(
-            p.kind in (ERROR, TIMEOUT) and p.cell == exercise.cell for p in report.problems
-        ):  # the run's own error in that cell says it already
-            first = clean(message.strip().splitlines()[0] if message.strip() else status, 200)
-            report.add(EXERCISE_FAILED, f"cell {exercise.cell}: re-checked: {first}", exercise.cell)
-
-
 # --------------------------------------------------------------------------- a batch
 
 
@@ -263,8 +124,12 @@ def collect(paths: Sequence[str]) -> list[tuple[Path, Path | None]]:
         if path.is_dir() and not path.is_symlink():
             inside = []
             for folder, dirs, files in os.walk(path):
-                dirs[:] = sorted(d for d in dirs if d != ".ipynb_checkpoints")
-                inside += [Path(folder) / f for f in files if f.endswith(".ipynb")]
+                # A symbolic link to a folder is listed among the folders (and not followed):
+                # one named like a notebook still gets its row ("a symbolic link …").
+                linked = [d for d in dirs if os.path.islink(os.path.join(folder, d))]
+                dirs[:] = sorted(d for d in dirs if d != ".ipynb_checkpoints" and d not in linked)
+                names = [*files, *linked]
+                inside += [Path(folder) / f for f in names if f.lower().endswith(".ipynb")]
             found += [(p, path) for p in sorted(inside, key=lambda p: os.fsencode(str(p)))]
         else:
             found.append((path, None))  # a missing or odd file gets its one-line verdict
@@ -308,7 +173,10 @@ def check_batch(
     as it is ready under one progress bar; return the reports in the order of ``items``."""
     from tqdm.auto import tqdm
 
-    per_file = options["total_timeout"] + EXERCISE_TIMEOUT_S + 120
+    if options.get("run", True):
+        per_file = options["total_timeout"] + EXERCISE_TIMEOUT_S + 120
+    else:
+        per_file = READ_TIMEOUT_S
     reports: list[Report | None] = [None] * len(items)
     lock = threading.Lock()
     with tqdm(
@@ -347,8 +215,13 @@ def _cores() -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv[:1] == ["key"] and argv[1:2] != ["-h"]:  # the answer key parses its own options
+    # `key` and `report` have command lines of their own (their modules parse them).
+    if argv[:1] == ["key"]:
         return _key(argv[1:])
+    if argv[:1] == ["report"]:
+        from utils.course.class_report import main as report_main
+
+        return int(report_main(argv[1:]))
     parser = argparse.ArgumentParser(
         prog="python -m utils.lab",
         description="Check notebooks before handing them in (Restart and run all, as on Colab).",
@@ -390,17 +263,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     merge = sub.add_parser("merge", help="join the CSVs of a batch's slices (--shard)")
     merge.add_argument("csvs", nargs="+", help="the slices' CSV files")
     merge.add_argument("--out", metavar="FILE", help="write here instead of the terminal")
-    key = sub.add_parser("key", help="a team's expected numbers in the graded lab")
-    key.add_argument("argv", nargs=argparse.REMAINDER, help='"NAME" ... or --notebook FILE')
-    args = parser.parse_args(argv)
+    sub.add_parser("key", help="a team's expected numbers in the graded lab (key --help)")
+    sub.add_parser("report", help="one HTML page of what a class got wrong (report --help)")
+    args = parser.parse_args(_paths_first(argv))
     if hasattr(sys.stdout, "reconfigure"):
         sys.stdout.reconfigure(errors="replace")  # emoji on a terminal that cannot show them
 
     if args.command == "merge":
         return _merge(args)
-    if args.command == "key":
-        return _key(args.argv)
     return _check(args)
+
+
+def _paths_first(argv: list[str]) -> list[str]:
+    """A file whose name starts with ``-`` (``--csv=x.ipynb`` from a shell's ``*.ipynb``) is a
+    notebook to check, not an option: it is passed as ``./--csv=x.ipynb``."""
+    if not argv or argv[0] != "check":
+        return argv
+    out = [argv[0]]
+    for arg in argv[1:]:
+        if arg.startswith("-") and arg.lower().endswith(".ipynb") and os.path.lexists(arg):
+            arg = os.path.join(".", arg)
+        out.append(arg)
+    return out
 
 
 def _merge(args) -> int:
@@ -417,20 +301,31 @@ def _merge(args) -> int:
     return 0
 
 
+READ_TIMEOUT_S = 300  # reading and scanning one file (--no-run)
+KEY_MODULES = ("utils.course.answer_key", "utils.course.lab_key")  # its new name, its old one
+
+
 def _key(names: list[str]) -> int:
-    try:
-        module = importlib.import_module("utils.course.answer_key")
-    except ModuleNotFoundError as exc:
-        if exc.name != "utils.course.answer_key":
-            raise
-        print("key: the answer key is not in this copy of the course", file=sys.stderr)
-        return 2
-    return int(module.main(list(names)))
+    for name in KEY_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue
+        return int(module.main(list(names)))
+    print("key: utils/course/answer_key.py is missing in this copy of the course", file=sys.stderr)
+    return 2
 
 
 def _check(args) -> int:
     if args.jobs < 1:
         print(f"--jobs {args.jobs}: expected 1 or more", file=sys.stderr)
+        return 2
+    if args.csv and args.csv.lower().endswith(".ipynb"):
+        print(
+            f"--csv {args.csv}: that would overwrite a notebook; name a .csv file", file=sys.stderr
+        )
         return 2
     items = collect(args.paths)
     try:
@@ -458,6 +353,9 @@ def _check(args) -> int:
             sandboxed = works
         if not sandboxed and folder:
             print(f"⚠️  {sandbox.NOT_SANDBOXED}" + (f" ({why})" if why else ""), file=sys.stderr)
+        version = sandbox.python_warning()
+        if version:
+            print(f"⚠️  {version}", file=sys.stderr)
     limits = Limits(memory_mb=args.memory_mb, threads=max(1, _cores() // max(1, args.jobs)))
     options = {
         "run": not args.no_run,
@@ -473,13 +371,9 @@ def _check(args) -> int:
     began = time.monotonic()
     reports: list[Report] = []
     try:
-        if len(items) == 1 and not folder or args.no_run:  # no notebook code runs
-            for path, root in items:
-                report = check_notebook(path, root=root, **_in_process(options))
-                print(format_report(report), end="\n\n", flush=True)
-                reports.append(report)
-        else:
-            reports = check_batch(items, options, args.jobs, progress=sys.stderr.isatty())
+        # Every file, even one read only (--no-run), is read and checked in a worker process
+        # under time and memory limits: no file can take the checker or the batch down.
+        reports = check_batch(items, options, args.jobs, progress=sys.stderr.isatty())
     finally:
         if args.csv:
             done = {r.path for r in reports}
@@ -496,13 +390,6 @@ def _check(args) -> int:
     if args.csv:
         print(f"summary written to {args.csv}")
     return 1 if blocked else 0
-
-
-def _in_process(options: dict) -> dict:
-    """check_notebook's keyword arguments from a batch's options."""
-    kept = dict(options)
-    kept["limits"] = Limits(memory_mb=kept.pop("memory_mb"), threads=kept.pop("threads"))
-    return kept
 
 
 if __name__ == "__main__":
