@@ -60,9 +60,7 @@ def test_key_prints_the_teams_numbers(capsys, monkeypatch):
 
 
 def test_key_reads_the_team_from_a_submission(tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr(
-        lab_key, "key_numbers", lambda names: (_ for _ in ()).throw(KeyError(names))
-    )
+    monkeypatch.setattr(lab_key, "key_data", lambda names: (_ for _ in ()).throw(KeyError(names)))
     nb = nbformat.v4.new_notebook()
     nb.cells = [
         nbformat.v4.new_markdown_cell("# 07"),
