@@ -31,7 +31,8 @@ from torch import nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from utils.data import DeviceBatches, write_mnist_idx  # noqa: E402
+from tests.mnist_idx import write_mnist_idx  # noqa: E402
+from utils.data import DeviceBatches  # noqa: E402
 from utils.env import get_device  # noqa: E402
 from utils.models import MLP  # noqa: E402
 from utils.train import fit  # noqa: E402

@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 import matplotlib
+import pytest
 
 matplotlib.use("Agg")
 
@@ -15,3 +16,61 @@ if str(ROOT) not in sys.path:
 # Tests never use the network: the digits notebook and loader take scikit-learn's 8×8 digits
 # at once instead of probing the MNIST mirror (the kernels nbval starts inherit this).
 os.environ.setdefault("DLB_DIGITS", "sklearn")
+
+
+# ----------------------------------------------------------------------------------------------
+# Markers: `slow` (executes notebooks, starts kernels or a browser, or runs minutes of CPU) and
+# `sandbox` (needs bubblewrap). `python -m pytest -m "not slow"` is the fast loop while you work;
+# `python -m pytest` runs everything. A test file may mark its own tests; these lists mark the
+# tests of files that do not (yet), by file and test name.
+# ----------------------------------------------------------------------------------------------
+
+SLOW = {
+    "test_lab.py": {
+        "test_clean_notebook_passes_in_a_fresh_folder_outside_the_repository",
+        "test_syntax_error_is_the_first_error",
+        "test_exception_in_cell_3_stops_the_run",
+        "test_infinite_loop_is_stopped_within_its_limit",
+        "test_a_cell_that_prints_forever_is_stopped_too",
+        "test_total_time_limit_stops_a_slow_notebook",
+        "test_not_implemented_stub_is_blocking",
+        "test_a_stub_called_by_a_later_task_is_the_first_error",
+        "test_input_does_not_wait_and_a_missing_file_is_reported",
+        "test_a_kernel_that_dies_is_an_error_not_a_hang",
+        "test_folder_writes_one_csv_row_per_notebook",
+        "test_exit_status_is_zero_for_warnings_only",
+    },
+    "test_lab_sandbox.py": None,  # None: every test of the file
+    "test_lab_key.py": {"test_key_prints_the_teams_numbers"},
+    "test_lab_distribution.py": {
+        "test_fit_cross_entropy_matches_a_long_gradient_descent",
+        "test_every_draw_tells_the_lab_story",
+        "test_same_team_same_numbers_different_teams_different_ones",
+        "test_stacked_copies_train_as_separate_networks",
+        "test_best_line_beats_or_ties_the_cross_entropy_line_on_its_sample",
+    },
+    "test_handin.py": {
+        "test_the_checker_inside_the_check_does_not_recurse",
+        "test_in_colab_a_blocked_notebook_is_reported_not_raised",
+        "test_outside_colab_jupyter_names_the_saved_file",
+        "test_in_colab_the_lab_cell_checks_the_open_notebook",
+    },
+    "test_release.py": {"test_student_edition_runs_top_to_bottom"},
+    "test_notebooks.py": {
+        "test_setup_cell_as_colab_runs_it",
+        "test_setup_cell_says_what_to_do_when_the_clone_fails",
+    },
+}
+SLOW_FIXTURES = {"built_site"}  # the readers' edition in Chromium
+
+
+def pytest_collection_modifyitems(config, items):
+
+    for item in items:
+        names = SLOW.get(item.path.name, set())
+        name = getattr(item, "originalname", item.name)
+        if names is None or name in names or SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+        for mark in item.iter_markers("skipif"):
+            if "bubblewrap" in str(mark.kwargs.get("reason", "")):
+                item.add_marker(pytest.mark.sandbox)

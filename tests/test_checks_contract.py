@@ -119,6 +119,16 @@ RIGHT = {
     "check_parameter_count_formula": "n1*n0 + n1 + n2*n1 + n2",
     "check_delta_recursion_formula": "delta2*w2*exp(-a1)/(1 + exp(-a1))^2",
     "check_output_delta_formula": "sigma(a2) - y",
+    # notebooks 04–06: the exam-track variants (utils/checks/variants.py), 06b's batch indices
+    "check_log_sigma_slope_formula": "sigma(-a)",
+    "check_two_example_nll_formula": "ln(1 + exp(-a1)) + ln(1 + exp(a2))",
+    "check_squared_slope_formula": "2*(sigma(a) - y)*exp(-a)/(1 + exp(-a))**2",
+    "check_tempered_ce_formula": "-(p2 + p3)/T",
+    "check_log_softmax_formula": "-exp(a2)/(exp(a1) + exp(a2) + exp(a3))",
+    "check_deep_count_formula": "n1**2 + n1*(n0 + n2 + 2) + n2",
+    "check_tanh_delta_formula": "(1 - tanh(a1)**2)*w2*delta2",
+    "check_tanh_output_formula": "(tanh(a2) - y)*(1 - tanh(a2)**2)",
+    "check_batch_indices": lambda n, b, g: list(torch.randperm(n, generator=g).split(b)),
 }
 
 LAB = set(lab_checks.__all__)

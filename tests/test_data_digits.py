@@ -4,9 +4,11 @@ import socket
 
 import pytest
 import torch
+from mnist_idx import write_mnist_idx
 
 import utils.data as data
-from utils.data import DeviceBatches, load_digits, make_moons, write_mnist_idx
+import utils.data.digits as digits_module
+from utils.data import DeviceBatches, load_digits, make_moons
 
 
 @pytest.fixture
@@ -124,7 +126,7 @@ def test_forced_offline_by_argument_and_env(tmp_path, no_network, monkeypatch, c
 
 def test_failed_download_falls_back_and_mnist_only_raises(tmp_path, monkeypatch, capsys):
     monkeypatch.delenv(data.DIGITS_ENV_VAR, raising=False)
-    monkeypatch.setattr(data, "_mnist_mirror_reachable", lambda timeout: None)
+    monkeypatch.setattr(digits_module, "_mnist_mirror_reachable", lambda timeout: None)
 
     def forbidden(self):
         raise RuntimeError("Error downloading train-images-idx3-ubyte.gz:\nHTTP Error 403")

@@ -53,6 +53,11 @@ def test_notebook_format(path):
     setup = nb.cells[1]
     assert setup.cell_type == "code"
     assert setup.source == nbtools.setup_source(COURSE["repo"], COURSE["ref"])
+    # Folded to one line and its printed result: Colab's form (`# @title` + cellView "form"),
+    # JupyterLab's hidden source; every other cell has no metadata.
+    assert setup.source.startswith("# @title Setup")
+    assert raw["cells"][1]["metadata"] == {"cellView": "form", "jupyter": {"source_hidden": True}}
+    assert all(cell["metadata"] == {} for i, cell in enumerate(raw["cells"]) if i != 1)
 
     assert raw["metadata"]["kernelspec"]["name"] == "python3"
     assert raw["metadata"]["accelerator"] == "GPU"
@@ -138,6 +143,19 @@ def test_sync_detects_and_repairs_drift(tmp_path):
     assert any("NN_snake_case_title" in p for p in nbtools.check(root))
 
 
+def test_sync_folds_an_old_setup_cell(tmp_path):
+    """A notebook whose setup cell predates the fold ("# Setup", no metadata) gets the folded
+    one in place, not a second setup cell."""
+    nb = nbformat.read(SERIES[0], as_version=4)
+    nb.cells[1].source = "# Setup (an older version)\nprint('old')"
+    nb.cells[1].metadata = {}
+    stamped = nbtools.stamp(nb, COURSE["repo"], COURSE["ref"], "notebooks/" + SERIES[0].name)
+    assert len(stamped.cells) == len(nb.cells)
+    assert stamped.cells[1].source == nbtools.setup_source(COURSE["repo"], COURSE["ref"])
+    assert stamped.cells[1].metadata == nbtools.SETUP_METADATA
+    assert stamped.cells[2].metadata == {}
+
+
 @pytest.mark.parametrize("bad", [("not a slug", "main"), ("a/b", "--upload-pack=x"), ("a/b", "")])
 def test_sync_refuses_bad_repo_or_ref(tmp_path, bad):
     with pytest.raises(ValueError, match="must"):
@@ -176,7 +194,7 @@ def test_setup_cell_as_colab_runs_it(tmp_path):
             env=env,
             capture_output=True,
             text=True,
-            timeout=120,
+            timeout=600,  # a stall guard, not a time limit
         )
         assert result.returncode == 0, result.stderr
         clone = content / COURSE["repo"].split("/")[1]
@@ -201,7 +219,7 @@ def test_setup_cell_says_what_to_do_when_the_clone_fails(tmp_path):
         env=env,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=600,  # a stall guard, not a time limit
     )
     assert result.returncode != 0
     assert "Could not fetch the course helpers" in result.stdout

@@ -1,6 +1,7 @@
 """The readers' edition (`utils.course.site`): built once, then read in headless Chromium.
 
-The browser tests build the whole site (every notebook executed, 2 at a time), serve it on
+The browser tests build the whole site (from the session's one run of every notebook,
+tests/notebook_runs.py, which the notebook test and the sliders' test share), serve it on
 127.0.0.1 and open every page in Debian's Chromium with every other host unreachable. They need
 `chromium` and `chromium-driver` (apt) and MathJax (`python -m utils.site install-mathjax`);
 `.ci/run` installs all three. Without them the browser tests skip, except under `CI=true`, where
@@ -25,16 +26,24 @@ from urllib.parse import unquote, urldefrag, urlunsplit
 import nbformat
 import pytest
 
+from tests import notebook_runs
 from utils.course import site
 
 # A test tool of requirements.txt that Colab lacks (the Colab twin skips this file).
 pytest.importorskip("selenium", reason="selenium is not installed")
-from utils.notebooks import read_course, read_notebook, series_notebooks
+from utils.notebooks import (
+    SETUP_METADATA,
+    read_course,
+    read_notebook,
+    series_notebooks,
+    setup_source,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
 IN_CI = os.environ.get("CI") == "true"
+COURSE = read_course(ROOT)
 PAGES = site.plan(ROOT)  # reads the notebooks' title cells only: nothing runs at collection
 PAGE_NAMES = ["index.html"] + [page.html_name for page in PAGES]
 RAW_MATH = re.compile(r"\$\$|\$[^$\s][^$]*\$|\\\(|\\\[")
@@ -164,7 +173,7 @@ def _widget_notebook() -> site.Built:
         )
     ]
     nb.cells = [nbformat.v4.new_markdown_cell("# 07 · Lab"), slider, bar, failing]
-    page = PAGES[-1]
+    page = next(p for p in PAGES if p.student)  # the graded lab's student edition
     return site.Built(page=page, notebook=nb, seconds=0.0)
 
 
@@ -184,10 +193,31 @@ def test_for_readers_turns_widgets_and_pending_tasks_into_notes():
     assert built.notebook.cells[1].outputs[0].output_type == "display_data"  # a copy
 
 
+def test_the_setup_cell_shows_its_printed_line_and_folds_its_code():
+    setup = nbformat.v4.new_code_cell(setup_source(COURSE["repo"], COURSE["ref"]))
+    setup.metadata = dict(SETUP_METADATA)
+    setup.outputs = [
+        nbformat.v4.new_output("stream", name="stdout", text="Setup: local repository · cpu\n")
+    ]
+    other = nbformat.v4.new_code_cell("x = 1  # an ordinary cell")
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("# 00 · Title"), setup, other]
+    body, _ = site._exporter().from_notebook_node(
+        site.for_readers(site.Built(page=PAGES[0], notebook=nb, seconds=0.0))
+    )
+    folded = re.search(r'<details class="dlb-setup">(.*?)</details>', body, re.S)
+    assert folded, "the setup cell's code is not folded"
+    assert "REPO" in folded.group(1) and "Setup: local repository" not in folded.group(1)
+    assert "Setup: local repository" in body[folded.end() :]  # its printed line shows
+    assert body.count('class="dlb-setup"') == 1 and "an ordinary cell" not in folded.group(1)
+
+
 def test_build_fails_clearly_without_mathjax(tmp_path):
     cmd = [sys.executable, "-m", "utils.site", "build", "--out", str(tmp_path / "out")]
     cmd += ["--mathjax", str(tmp_path / "no-mathjax")]
-    result = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        cmd, cwd=ROOT, capture_output=True, text=True, timeout=600
+    )  # a stall guard
     assert result.returncode == 2, result.stderr
     assert "MathJax 3 not found" in result.stderr
     assert "python -m utils.site install-mathjax" in result.stderr
@@ -209,7 +239,20 @@ def built_site(tmp_path_factory) -> site.Site:
         site.find_mathjax()
     except site.SiteError as exc:
         _require(False, str(exc))
-    return site.build(tmp_path_factory.mktemp("site"), root=ROOT, jobs=2)
+    out = tmp_path_factory.mktemp("site")
+    return site.build(out, root=ROOT, jobs=2, executed=_executed_once)
+
+
+def _executed_once(pages: list[site.Page]) -> list[site.Built]:
+    """The pages' notebooks as the session ran them once (tests/notebook_runs.py): the notebook
+    test and the sliders' test reuse the same runs; only the lab's student edition is new."""
+    built = []
+    for page in pages:
+        result = notebook_runs.run(page.source, allow_errors=page.student)
+        if result.error:
+            pytest.fail(f"{page.relpath} failed while running:\n{result.error}")
+        built.append(site.Built(page=page, notebook=result.notebook, seconds=result.seconds))
+    return built
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -265,7 +308,7 @@ _STATUS: dict[str, tuple[int, str]] = {}
 def _fetch(url: str) -> tuple[int, str]:
     if url not in _STATUS:
         try:
-            with urllib.request.urlopen(url, timeout=10) as response:
+            with urllib.request.urlopen(url, timeout=120) as response:
                 _STATUS[url] = (response.status, response.read().decode("utf-8", "replace"))
         except urllib.error.HTTPError as exc:
             _STATUS[url] = (exc.code, "")

@@ -1,4 +1,4 @@
-"""Tests of utils/train.py: fit, evaluate, History, and the helpers around them."""
+"""Tests of utils/train/: fit, training_step, evaluate, History, and the helpers around them."""
 
 import math
 
@@ -6,6 +6,7 @@ import pytest
 import torch
 from torch import nn
 
+import utils.train.loop as loop
 from utils.data import DeviceBatches, make_moons
 from utils.models import MLP
 from utils.train import (
@@ -193,6 +194,30 @@ def test_training_step_matches_manual_sgd():
     assert loss == pytest.approx((residual**2).mean().item())
     grad_w = 2 * residual.T @ x / 5
     assert torch.allclose(model.weight, w0 - 0.1 * grad_w, atol=1e-6)
+
+
+def test_fit_runs_training_step_on_every_batch(monkeypatch):
+    calls = []
+
+    def counted(model, x, y, loss_fn, optimizer, **extras):
+        calls.append(len(y))
+        return training_step(model, x, y, loss_fn, optimizer, **extras)
+
+    monkeypatch.setattr(loop, "training_step", counted)
+    history = _moons_run(seed=0, epochs=2)
+    assert history.epochs == 2
+    assert calls == [32] * (256 // 32) * 2  # 8 batches of 32 in each of the 2 epochs
+
+
+def test_training_step_keeps_the_loss_on_the_device_when_asked():
+    torch.manual_seed(0)
+    model = nn.Linear(3, 2)
+    x, y = torch.randn(4, 3), torch.tensor([0, 1, 1, 0])
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.0)  # θ unchanged: same loss twice
+    as_number = training_step(model, x, y, nn.CrossEntropyLoss(), optimizer)
+    loss, outputs = training_step(model, x, y, nn.CrossEntropyLoss(), optimizer, tensors=True)
+    assert isinstance(as_number, float) and not loss.requires_grad and not outputs.requires_grad
+    assert loss.item() == pytest.approx(as_number) and outputs.shape == (4, 2)
 
 
 def test_predict_and_confusion_matrix():

@@ -27,9 +27,12 @@ from utils.checks.logistic import *  # noqa: F403 - notebook 04
 from utils.checks.losses import *  # noqa: F403 - notebook 01
 from utils.checks.mlp import *  # noqa: F403 - notebook 06
 from utils.checks.novikoff import *  # noqa: F403 - notebook 03 (exam track)
+from utils.checks.optimisation import *  # noqa: F403 - notebook 01b
 from utils.checks.perceptron import *  # noqa: F403 - notebook 03
+from utils.checks.pipeline import *  # noqa: F403 - notebook 06b
 from utils.checks.regression import *  # noqa: F403 - notebook 02b (exam track)
 from utils.checks.tensors import *  # noqa: F403 - notebook 00
+from utils.checks.variants import *  # noqa: F403 - notebooks 04–06: exam-track variants
 
 __all__ = [
     "Case",

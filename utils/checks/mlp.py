@@ -259,9 +259,10 @@ def check_training_step(fn) -> Verdict:
                 expected=_returned(training_step),
                 label="the loss is returned as a Python number",
                 hint=(
-                    "return loss.item(), not loss: a loss tensor keeps its computational graph "
-                    "(every activation of the batch) alive for as long as you hold it, so "
-                    "collecting the losses of an epoch keeps every graph in memory"
+                    "return loss.item(), not loss: summing loss tensors (total += loss) chains "
+                    "the graph nodes of every step; a loss never back-propagated (e.g. computed "
+                    "without torch.no_grad()) keeps every activation alive; and on a GPU the "
+                    "tensor stays on the device, so reading it later waits for the GPU"
                 ),
                 call=_returned,
             )

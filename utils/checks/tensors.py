@@ -1,4 +1,4 @@
-"""Checks for the exercises of notebook 00 (tensors and autograd)."""
+"""Checks for the exercises of notebooks 00 (tensors) and 00b (autograd and graphs)."""
 
 from __future__ import annotations
 
@@ -81,7 +81,7 @@ def _relu_unit_grad(
 
 
 def check_relu_unit_grad(fn) -> Verdict:
-    """Exercise 0.2: the gradient of f = max(w·x + b, 0) with respect to w and b, by hand."""
+    """Exercise 0b.1: the gradient of f = max(w·x + b, 0) with respect to w and b, by hand."""
     cases = []
     for w, b, x, label in [
         (2.0, 1.0, 3.0, "active unit (w·x + b > 0)"),
@@ -111,7 +111,7 @@ def _what_changed(fn) -> str:
 
 
 def check_autograd_derivative(fn) -> Verdict:
-    """Exercise 0.3: the derivative f'(x) at many points, computed by autograd, on a copy of x."""
+    """Exercise 0b.2: the derivative f'(x) at many points, computed by autograd, on a copy of x."""
     x = torch.linspace(-2.0, 2.0, 9)
     leaf = torch.tensor([0.5, 1.0, 2.0], requires_grad=True)
     copy_hint = (
@@ -171,7 +171,7 @@ SERIES_GRAD_MISTAKES = [
 
 
 def check_series_grad_formula(fn) -> Verdict:
-    """Exam 0.1: g'(x) for the two-term series g(x) = 2u + (2/3)u³ with u = (x − 1)/(x + 1)."""
+    """Exam 0b.1: g'(x) for the two-term series g(x) = 2u + (2/3)u³ with u = (x − 1)/(x + 1)."""
     hint = (
         "g'(x) = (dg/du)·(du/dx): differentiate 2u + (2/3)u³ in u, and u = (x − 1)/(x + 1) in x "
         "with the quotient rule"

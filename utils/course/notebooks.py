@@ -36,7 +36,12 @@ NOTEBOOK_NAME = re.compile(r"^(\d\d)([a-z]?)_[a-z0-9]+(?:_[a-z0-9]+)*\.ipynb$")
 TITLE_LINE = re.compile(r"^# (\d\d[a-z]?) · (.+)$")
 BADGE_IMAGE = "https://colab.research.google.com/assets/colab-badge.svg"
 BADGE_LINE = re.compile(r"^\[!\[Open In Colab\]\(.*\)\]\(.*\)\s*$")
-SETUP_FIRST_LINE = "# Setup"
+SETUP_FIRST_LINE = "# @title Setup"
+# Older notebooks' setup cells began "# Setup"; `sync` recognises them and writes the new one.
+SETUP_FIRST_LINES = (SETUP_FIRST_LINE, "# Setup")
+# The setup cell folds to one line and its printed result: Colab shows a form (its `# @title`
+# line) with the code hidden; JupyterLab hides the source; the readers' edition folds it too.
+SETUP_METADATA = {"cellView": "form", "jupyter": {"source_hidden": True}}
 TABLE_START, TABLE_END = "<!-- notebooks:start -->", "<!-- notebooks:end -->"
 REPO_SLUG = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 
@@ -48,8 +53,9 @@ METADATA = {
 }
 
 SETUP_TEMPLATE = """\
-# Setup (the same in every notebook; written by `python -m utils.notebooks sync`).
-# Locally it uses the repository this notebook lives in; in Colab it fetches the course helpers.
+# @title Setup (run me first: finds or fetches the course's helpers, picks the device)
+# The same in every notebook; written by `python -m utils.notebooks sync`. Locally it uses the
+# repository this notebook lives in; in Colab it fetches the course helpers.
 REPO, REF = "{repo}", "{ref}"
 
 import importlib.util
@@ -176,7 +182,7 @@ def stamp(nb: nbformat.NotebookNode, repo: str, ref: str, relpath: str) -> nbfor
     if (
         second is not None
         and second.cell_type == "code"
-        and second.source.startswith(SETUP_FIRST_LINE)
+        and second.source.startswith(SETUP_FIRST_LINES)
     ):
         second.source = setup.source
     else:
@@ -189,7 +195,7 @@ def stamp(nb: nbformat.NotebookNode, repo: str, ref: str, relpath: str) -> nbfor
         if cell.cell_type == "code":
             cell.outputs = []
             cell.execution_count = None
-        cell.metadata = {}
+        cell.metadata = json.loads(json.dumps(SETUP_METADATA)) if i == 1 else {}
         cell_id = cell.get("id")
         if not cell_id or cell_id in seen or not re.fullmatch(r"[a-zA-Z0-9-_]{1,64}", cell_id):
             cell_id = f"cell-{i:02d}"

@@ -390,9 +390,13 @@ def run_exercises(
         else:
             cmd, env = [], sandbox.unsandboxed_environment(limits)
         cmd = [*cmd, sandbox.python(), str(runner / "student_process.py")]
+        numbers = [number for number, _ in judging.code_cells(nb)]
         spec = {
             "cells": [cell.source for _, cell in judging.code_cells(nb)],
             "tasks": {e.name: e.target for e in found},
+            # the position (in "cells") of each exercise's own cell: its function is taken
+            # right after that cell ran, before a later cell can rebind the name
+            "task_cells": {e.name: numbers.index(e.cell) for e in found if e.cell in numbers},
             "cell_timeout": max(1, math.ceil(min(cell_timeout or timeout, timeout))),
         }
         with open(stderr_path, "wb") as err:

@@ -44,7 +44,7 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -385,8 +385,8 @@ def for_readers(built: Built) -> nbformat.NotebookNode:
 
     Widget views become a note (their state needs a live kernel); in the student edition an
     error becomes a one-line note saying that the cell waits for a task; the setup cell is
-    marked so that the page folds it away; the title cell's Colab badge goes (the page has its
-    own, one per edition).
+    marked so that the page folds its code away (its printed line stays); the title cell's
+    Colab badge goes (the page has its own, one per edition).
     """
     nb = nbformat.from_dict(json.loads(json.dumps(built.notebook)))
     colab = dict(built.page.colab)
@@ -397,7 +397,8 @@ def for_readers(built: Built) -> nbformat.NotebookNode:
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
-        if cell.source.startswith(SETUP_FIRST_LINE):
+        hidden = cell.metadata.get("jupyter", {}).get("source_hidden", False)
+        if hidden or cell.source.startswith(SETUP_FIRST_LINE):  # its code folds, its output shows
             cell.metadata["dlb_setup"] = True
         outputs = []
         for output in cell.get("outputs", []):
@@ -619,8 +620,12 @@ def build(
     jobs: int = 2,
     mathjax: Path | str | None = None,
     cell_timeout: int = DEFAULT_CELL_TIMEOUT,
+    executed: Callable[[Sequence[Page]], list[Built]] | None = None,
 ) -> Site:
-    """Execute the series and write the site to ``out``; return what was built."""
+    """Execute the series and write the site to ``out``; return what was built.
+
+    ``executed`` replaces the execution: it returns the pages' notebooks already executed (the
+    test suite passes the notebooks it ran once for every test)."""
     if jobs < 1:
         raise SiteError(f"--jobs must be at least 1; found {jobs}")
     root = root or repo_root()
@@ -635,7 +640,11 @@ def build(
     pages = plan(root)
     start = time.perf_counter()
     print(f"Executing {len(pages)} notebooks ({jobs} at a time) ...", flush=True)
-    site = Site(out=out, pages=execute(pages, jobs=jobs, cell_timeout=cell_timeout))
+    if executed is None:
+        built = execute(pages, jobs=jobs, cell_timeout=cell_timeout)
+    else:
+        built = executed(pages)
+    site = Site(out=out, pages=built)
     out.mkdir(parents=True, exist_ok=True)
     render(site, root, package)
     site.seconds = time.perf_counter() - start

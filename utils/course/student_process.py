@@ -135,25 +135,35 @@ def serve() -> int:
         raise TimeoutError(f"the cell ran past {limit} s")
 
     signal.signal(signal.SIGALRM, too_long)
-    for source in spec.get("cells", []):
+    tasks = spec.get("tasks", {})
+    # An exercise's function is taken right after its own cell ran (a later cell may import
+    # the reference under the same name); a task without a cell, after the last cell.
+    after_cell: dict[int, list[str]] = {}
+    for task in tasks:
+        after_cell.setdefault(spec.get("task_cells", {}).get(task, -1), []).append(task)
+    functions, ready = {}, {}
+
+    def take(names) -> None:
+        for task in names:
+            try:
+                fn = eval(tasks[task], shell.user_ns)  # noqa: S307 - the student's code, sandboxed
+            except Exception as exc:  # noqa: BLE001
+                ready[task] = {"defined": False, "why": f"{type(exc).__name__}: {exc}"[:300]}
+                continue
+            functions[task] = fn
+            ready[task] = {"defined": True, "callable": callable(fn), "type": type(fn).__name__}
+
+    for position, source in enumerate(spec.get("cells", [])):
         try:
             signal.alarm(limit)
             shell.run_cell(source, store_history=False, silent=False)
-        except BaseException:  # noqa: BLE001,S112 - SystemExit in a cell: go on, as Jupyter
-            continue
+        except BaseException:  # noqa: BLE001,S110 - SystemExit in a cell: go on, as Jupyter
+            pass
         finally:
             signal.alarm(0)
+        take(after_cell.pop(position, []))
+    take([task for names in after_cell.values() for task in names])
     sys.stdout.flush()
-    functions = {}
-    ready = {}
-    for task, expression in spec.get("tasks", {}).items():
-        try:
-            fn = eval(expression, shell.user_ns)  # noqa: S307 - the student's own code, sandboxed
-        except Exception as exc:  # noqa: BLE001
-            ready[task] = {"defined": False, "why": f"{type(exc).__name__}: {exc}"[:300]}
-            continue
-        functions[task] = fn
-        ready[task] = {"defined": True, "callable": callable(fn), "type": type(fn).__name__}
     write_message(outbox, json.dumps({"ready": ready}).encode())
     while True:
         data = read_message(inbox)
