@@ -10,7 +10,7 @@
   and `plain` (the exercises re-checked in two processes, plain data between them), `report`
   (terminal, CSV, merge).
 - `utils.course.kernel`: the one kernel runner of the checker, the site and the twin
-- `utils.course.lab_key`: a team's expected numbers for the graded lab (`python -m utils.lab key`)
+- `utils.course.answer_key`: a team's expected numbers for the graded lab (`python -m utils.lab key`)
 - `utils.course.site`: the readers' edition, a static website (`python -m utils.site build`)
 - `utils.course.colab_twin`: every notebook run as Colab would, on Colab's exact stack
   (`.ci/colab-twin RUNTIME`)

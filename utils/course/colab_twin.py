@@ -102,7 +102,7 @@ def local_origin(where: Path, root: Path = ROOT, files: Iterable[str] | None = N
     ``https://github.com/OWNER/`` is redirected to (see `redirect_env`).
     """
     course = read_course(root)
-    origin = where / (course["repo"].split("/")[1] + ".git")
+    origin = where / (course["student_repo"].split("/")[1] + ".git")
     if files is None:
         listed = subprocess.run(
             ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
@@ -135,7 +135,7 @@ def local_origin(where: Path, root: Path = ROOT, files: Iterable[str] | None = N
 def redirect_env(base: Path, root: Path = ROOT) -> dict[str, str]:
     """Environment variables that make git fetch ``https://github.com/OWNER/...`` from ``base``
     (``local_origin``'s folder) instead, without touching any git configuration file."""
-    owner = read_course(root)["repo"].split("/")[0]
+    owner = read_course(root)["student_repo"].split("/")[0]
     return {
         "GIT_CONFIG_COUNT": "1",
         "GIT_CONFIG_KEY_0": f"url.{base.resolve().as_uri()}/.insteadOf",

@@ -7,7 +7,7 @@ outputs, and regenerates the README's notebook table; ``check`` reports whatever
 
 Usage::
 
-    python -m utils.notebooks sync [--repo OWNER/NAME] [--ref REF]
+    python -m utils.notebooks sync [--repo OWNER/NAME] [--student-repo OWNER/NAME] [--ref REF]
     python -m utils.notebooks check
     python -m utils.notebooks export NOTEBOOK.ipynb > notebook.py     # percent text form
     python -m utils.notebooks import notebook.py NOTEBOOK.ipynb
@@ -111,15 +111,19 @@ def course_file(root: Path | None = None) -> Path:
     return (root or repo_root()) / "course.json"
 
 
-def read_course(root: Path | None = None) -> dict[str, str]:
-    """The repository slug and ref, from ``course.json``."""
+def read_course(root: Path | None = None) -> dict:
+    """``course.json``: "repo" (the course source), "ref", "student_repo" (the published student
+    repository, which badges and setup cells point at; "repo" when absent) and any other key
+    ("graded": the tasks each graded notebook must define)."""
     path = course_file(root)
     try:
         course = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
         raise ValueError(f"cannot read {path.name}: {exc}") from exc
     validate_course(course.get("repo"), course.get("ref"))
-    return {"repo": course["repo"], "ref": course["ref"]}
+    student = course.get("student_repo", course["repo"])
+    validate_course(student, course["ref"])
+    return {**course, "student_repo": student}
 
 
 def validate_course(repo: object, ref: object) -> None:
@@ -311,18 +315,25 @@ def naming_problems(root: Path) -> list[str]:
     return problems
 
 
-def sync(root: Path | None = None, repo: str | None = None, ref: str | None = None) -> list[Path]:
-    """Stamp every notebook and the README; return the files that changed."""
+def sync(
+    root: Path | None = None,
+    repo: str | None = None,
+    ref: str | None = None,
+    student_repo: str | None = None,
+) -> list[Path]:
+    """Stamp every notebook and the README (for the student repository); return the files that
+    changed. ``course.json`` keeps its other keys."""
     root = root or repo_root()
     course = read_course(root)
     repo, ref = repo or course["repo"], ref or course["ref"]
+    student_repo = student_repo or course["student_repo"]
     validate_course(repo, ref)
-    if (repo, ref) != (course["repo"], course["ref"]):
-        course_file(root).write_text(
-            json.dumps({"repo": repo, "ref": ref}) + "\n", encoding="utf-8"
-        )
+    validate_course(student_repo, ref)
+    new = {**course, "repo": repo, "ref": ref, "student_repo": student_repo}
+    if new != course:
+        course_file(root).write_text(json.dumps(new, ensure_ascii=False) + "\n", encoding="utf-8")
     changed = []
-    for path, text in expected_files(root, repo, ref).items():
+    for path, text in expected_files(root, student_repo, ref).items():
         if path.read_text(encoding="utf-8") != text:
             path.write_text(text, encoding="utf-8")
             changed.append(path)
@@ -334,7 +345,7 @@ def check(root: Path | None = None) -> list[str]:
     root = root or repo_root()
     course = read_course(root)
     problems = naming_problems(root)
-    for path, text in expected_files(root, course["repo"], course["ref"]).items():
+    for path, text in expected_files(root, course["student_repo"], course["ref"]).items():
         if path.read_text(encoding="utf-8") != text:
             rel = path.relative_to(root).as_posix()
             problems.append(f"{rel}: differs from what `python -m utils.notebooks sync` writes")
@@ -400,7 +411,10 @@ def main(argv: Iterable[str] | None = None) -> int:
     )
     sub = parser.add_subparsers(dest="command", required=True)
     p_sync = sub.add_parser("sync", help="stamp badges, setup cell, metadata and the README table")
-    p_sync.add_argument("--repo", help="GitHub repository OWNER/NAME (saved in course.json)")
+    p_sync.add_argument("--repo", help="the course source's repository OWNER/NAME (saved)")
+    p_sync.add_argument(
+        "--student-repo", help="the published student repository OWNER/NAME (badges; saved)"
+    )
     p_sync.add_argument("--ref", help="branch or tag that Colab fetches (saved in course.json)")
     p_sync.add_argument("--check", action="store_true", help="only report what drifted")
     sub.add_parser("check", help="report every notebook that drifted from the format")
@@ -424,9 +438,11 @@ def main(argv: Iterable[str] | None = None) -> int:
             print(f"All {len(all_notebooks())} notebooks and the README are in sync.")
             return 0
         if args.command == "sync":
-            changed = sync(repo=args.repo, ref=args.ref)
+            changed = sync(repo=args.repo, ref=args.ref, student_repo=args.student_repo)
             course = read_course()
-            print(f"Synced for {course['repo']}@{course['ref']}: {len(changed)} file(s) changed.")
+            print(
+                f"Synced for {course['student_repo']}@{course['ref']}: {len(changed)} file(s) changed."
+            )
             return 0
         if args.command == "export":
             sys.stdout.write(to_percent(read_notebook(args.notebook)))

@@ -23,12 +23,24 @@ Usage::
     python -m utils.release              # writes notebooks/exercises/
     python -m utils.release --check      # fails when notebooks/exercises/ is out of date
     python -m utils.release --out DIR    # an edition elsewhere (an instructor's private copy)
+    python -m utils.release publish --out DIR   # the student repository (docs/publishing.md)
+
+This repository is the **course source** (``course.json``'s "repo"): the complete editions, the
+graded lab's solutions, its answer key and hidden tests, kept private. ``publish`` generates the
+**student repository** ("student_repo") from it: the student editions, the complete editions of
+the notebooks that are not graded (without their solution markers), the graded notebooks in
+their student edition only, ``utils/`` without the answer key and hidden tests, a README for
+students, and a git history of its own (one commit per release; nothing of the source's).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import re
+import shutil
+import subprocess
 import sys
 from collections.abc import Iterable
 from pathlib import Path
@@ -36,6 +48,7 @@ from pathlib import Path
 import nbformat
 
 from utils.course.notebooks import (
+    badge_line,
     dumps,
     read_course,
     read_notebook,
@@ -164,7 +177,7 @@ def build(root: Path | None = None) -> dict[str, str]:
     for path in series_notebooks(root):
         relpath = (EXERCISES_DIR / path.name).as_posix()
         student = student_notebook(read_notebook(path), f"notebooks/{path.name}")
-        edition[path.name] = dumps(stamp(student, course["repo"], course["ref"], relpath))
+        edition[path.name] = dumps(stamp(student, course["student_repo"], course["ref"], relpath))
     return edition
 
 
@@ -203,7 +216,190 @@ def check(root: Path | None = None) -> list[str]:
     return problems
 
 
+# ----------------------------------------------------------------------------------------------
+# The student repository
+# ----------------------------------------------------------------------------------------------
+
+#: Course-source files that never reach students: the answer key and the hidden tests (reference
+#: solutions of the graded tasks). Kept out by path; tests/test_release.py proves by content.
+PRIVATE = (
+    "utils/course/answer_key.py",
+    "utils/course/lab_key.py",
+    "utils/course/lab_hidden.py",
+)
+#: The course's authoring tools: they build this publication, the website and the Colab twin from
+#: the source; students need none of them (and the publisher spells out the solution markers).
+AUTHORING = (
+    "utils/course/release.py",
+    "utils/release.py",
+    "utils/course/site.py",
+    "utils/site.py",
+    "utils/course/site_assets/",
+    "utils/course/colab_twin.py",
+)
+PUBLISHED_FILES = ("requirements.txt", ".gitignore", "data/README.md")
+MARKER = ".course-release"  # in every publication: `publish` only ever overwrites its own
+RELEASER = ["-c", "user.name=Course release", "-c", "user.email=release@invalid"]
+
+
+def graded_notebooks(root: Path | None = None) -> list[str]:
+    """The notebooks course.json grades ("graded"): published in their student edition only."""
+    return sorted(read_course(root).get("graded", {}))
+
+
+def _strip_markers(text: str) -> str:
+    """A complete edition as published: the solutions stay, their marker lines go."""
+    nb = nbformat.reads(text, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            lines = cell.source.split("\n")
+            cell.source = "\n".join(ln for ln in lines if not (BEGIN.match(ln) or END.match(ln)))
+        elif cell.cell_type == "markdown":
+            cell.source = cell.source.replace(MD_BEGIN, "").replace(MD_END, "")
+    return dumps(nb)
+
+
+def _readme(course: dict, series: list[Path], graded: list[str]) -> str:
+    repo, ref = course["student_repo"], course["ref"]
+    rows = []
+    for path in series:
+        title = read_notebook(path).cells[0].source.split("\n", 1)[0].lstrip("# ").strip()
+        student = badge_line(repo, ref, f"{EXERCISES_DIR.as_posix()}/{path.name}")
+        complete = "graded: student edition only"
+        if path.name not in graded:
+            complete = f"[complete edition](notebooks/{path.name})"
+        rows.append(f"| {title} | {student} | {complete} |")
+    table = "\n".join(rows)
+    return f"""# Deep Learning Basics: notebooks for students
+
+Colab-ready Jupyter notebooks for the first lecture of the course (PyTorch). Open a notebook
+with its badge: Colab fetches the helpers (`utils/`) from this repository by itself. Locally:
+`pip install -r requirements.txt`, then open the notebooks from a clone of this repository.
+
+| notebook | exercises (your edition) | |
+|---|---|---|
+{table}
+
+**Exercises.** Each exercise stub says `# YOUR CODE HERE`; the cell below it checks your
+function and names the mistake it finds (✅ / ❌ / ⏳). These self-checks judge by properties
+and stored numbers, never by a solution: a ✅ means your function passed these cases, not
+that it is graded right.
+
+**The graded lab** (notebook 07) is published in its student edition only. Your instructor
+checks submissions with more cases than the self-checks; its last cells explain how to hand
+in. Post your video's URL on the course website (with the code that opens it, if any).
+
+This repository is generated from the course's sources by `python -m utils.release publish`;
+do not send changes here, ask your instructor.
+"""
+
+
+def publication(root: Path | None = None) -> dict[str, bytes]:
+    """The student repository's files: relative path -> content (deterministic)."""
+    root = root or repo_root()
+    course = read_course(root)
+    graded = graded_notebooks(root)
+    series = series_notebooks(root)
+    unknown = sorted(set(graded) - {p.name for p in series})
+    if unknown:
+        raise ValueError(f"course.json grades {unknown}, which are not notebooks of the series")
+    files: dict[str, bytes] = {}
+    for name, text in build(root).items():
+        files[f"{EXERCISES_DIR.as_posix()}/{name}"] = text.encode()
+    for path in series:
+        if path.name not in graded:
+            files[f"notebooks/{path.name}"] = _strip_markers(path.read_text("utf-8")).encode()
+    for path in sorted((root / "utils").rglob("*")):
+        rel = path.relative_to(root).as_posix()
+        if (
+            path.is_file()
+            and "__pycache__" not in path.parts
+            and path.suffix != ".pyc"
+            and rel not in PRIVATE
+            and not rel.startswith(AUTHORING)
+        ):
+            files[rel] = path.read_bytes()
+    for rel in PUBLISHED_FILES:
+        if (root / rel).is_file():
+            files[rel] = (root / rel).read_bytes()
+    public = {
+        "repo": course["student_repo"],
+        "ref": course["ref"],
+        "student_repo": course["student_repo"],
+        "graded": course.get("graded", {}),
+    }
+    files["course.json"] = (json.dumps(public, ensure_ascii=False) + "\n").encode()
+    files["README.md"] = _readme(course, series, graded).encode()
+    files[MARKER] = (
+        f"Student repository {course['student_repo']}, generated; do not edit.\n".encode()
+    )
+    return files
+
+
+def _git(out: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    env["GIT_CONFIG_NOSYSTEM"] = "1"
+    return subprocess.run(
+        ["git", *RELEASER, "-C", str(out), *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+
+
+def publish(out: Path, root: Path | None = None, message: str | None = None) -> str:
+    """Write the student repository into ``out`` and commit it there (``git init`` when ``out``
+    has no repository yet). Returns what happened, in one line.
+
+    ``out`` must be outside the course source, and empty or an earlier publication (its
+    ``.course-release`` marker): nothing else is ever overwritten. Every file of the previous
+    release is replaced, so a file dropped from the course disappears from the next release.
+    """
+    root = (root or repo_root()).resolve()
+    out = Path(out).resolve()
+    if out == root or root in out.parents or out in root.parents:
+        raise ValueError(f"{out}: the publication must be outside the course source ({root})")
+    files = publication(root)
+    if out.exists() and any(out.iterdir()) and not (out / MARKER).is_file():
+        raise ValueError(
+            f"{out} is not empty and is not an earlier publication (no {MARKER}): refusing to "
+            "overwrite it; give an empty or new folder"
+        )
+    out.mkdir(parents=True, exist_ok=True)
+    course = read_course(root)
+    if not (out / ".git").exists():
+        run = _git(out, "init", "--quiet", f"--initial-branch={course['ref']}")
+        if run.returncode != 0:
+            raise OSError(f"git init in {out} failed: {run.stderr.strip()}")
+    for child in out.iterdir():
+        if child.name == ".git":
+            continue
+        if child.is_dir() and not child.is_symlink():
+            shutil.rmtree(child)
+        else:
+            child.unlink()
+    for rel, content in files.items():
+        target = out / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(content)
+    _git(out, "add", "--all")
+    if _git(out, "diff", "--cached", "--quiet").returncode == 0 and (
+        _git(out, "rev-parse", "--verify", "HEAD").returncode == 0
+    ):
+        return f"{out}: nothing changed since the last release"
+    message = message or f"Release of {course['student_repo']}@{course['ref']}"
+    run = _git(out, "commit", "--quiet", "--allow-empty", "-m", message)
+    if run.returncode != 0:
+        raise OSError(f"git commit in {out} failed: {run.stderr.strip()}")
+    count = _git(out, "rev-list", "--count", "HEAD").stdout.strip()
+    return f"{out}: {len(files)} files committed (release {count})"
+
+
 def main(argv: Iterable[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["publish"]:
+        return _publish_main(argv[1:])
     parser = argparse.ArgumentParser(
         prog="python -m utils.release", description=__doc__.split("\n\n")[0]
     )
@@ -211,7 +407,7 @@ def main(argv: Iterable[str] | None = None) -> int:
         "--check", action="store_true", help="fail when the committed edition is out of date"
     )
     parser.add_argument("--out", type=Path, help="write the edition into this folder instead")
-    args = parser.parse_args(list(argv) if argv is not None else None)
+    args = parser.parse_args(argv)
     try:
         if args.check:
             problems = check()
@@ -226,6 +422,22 @@ def main(argv: Iterable[str] | None = None) -> int:
         out = args.out if args.out is not None else root / EXERCISES_DIR
         changed = write(build(root), out, prune=args.out is None)
         print(f"Student edition in {out}: {len(changed)} notebook(s) written or removed.")
+        return 0
+    except (MarkerError, ValueError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+def _publish_main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m utils.release publish",
+        description="Generate the student repository from this course source (one commit).",
+    )
+    parser.add_argument("--out", type=Path, required=True, help="the student repository's folder")
+    parser.add_argument("--message", help="the release's commit message")
+    args = parser.parse_args(argv)
+    try:
+        print(publish(args.out, message=args.message))
         return 0
     except (MarkerError, ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
