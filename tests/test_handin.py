@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import inspect
+import json
 import sys
 import types
 import zipfile
@@ -34,6 +35,15 @@ def small_notebook(*sources: str, team='TEAM = ["Ada Lovelace", "Alan Turing"]')
         "language": "python",
     }
     return nb
+
+
+def task_cells() -> list[str]:
+    """The complete lab's graded tasks with their self-checks (course.json "graded"): a small
+    notebook without them is blocked by the checker, as a submission that lost a task is."""
+    tasks = json.loads((ROOT / "course.json").read_text())["graded"][LAB.name]
+    cells = [c for c in lab_cells() if any(f"def {t}(" in c for t in tasks)]
+    assert len(cells) == len(tasks), "a graded task of the lab has no cell of its own"
+    return ["import math\n\nimport torch", *cells]
 
 
 class FakeColab:
@@ -96,7 +106,7 @@ def test_the_lab_ends_with_the_figures_and_the_check():
 
 
 def test_in_colab_the_lab_cell_checks_the_open_notebook(monkeypatch, capsys):
-    colab = FakeColab(monkeypatch, small_notebook("print('hello')"))
+    colab = FakeColab(monkeypatch, small_notebook(*task_cells(), "print('hello')"))
     run_lab_cell(lab_cells()[-1])
     out = capsys.readouterr().out
     assert colab.requests and colab.requests[0][:2] == ("get_ipynb", "")
@@ -134,7 +144,7 @@ def test_the_checker_inside_the_check_does_not_recurse(monkeypatch, tmp_path, ca
     """The checker's kernel inherits the environment: the notebook's own check cell, run by the
     checker, must stop at once instead of starting another checker."""
     monkeypatch.delenv(handin.NESTED, raising=False)
-    nb = small_notebook("from utils.handin import check_handin\n_ = check_handin()")
+    nb = small_notebook(*task_cells(), "from utils.handin import check_handin\n_ = check_handin()")
     path = tmp_path / "lab.ipynb"
     nbformat.write(nbformat.from_dict(nb), path)
     assert handin.check_handin(path) == 0

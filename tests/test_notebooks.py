@@ -47,12 +47,12 @@ def test_notebook_format(path):
     assert first.cell_type == "markdown"
     number, title, summary = nbtools.title_and_summary(nb)
     assert number == path.name.split("_")[0] and title and summary
-    assert nbtools.badge_line(COURSE["repo"], COURSE["ref"], rel) in first.source
+    assert nbtools.badge_line(COURSE["student_repo"], COURSE["ref"], rel) in first.source
     assert "Learning goals" in first.source
 
     setup = nb.cells[1]
     assert setup.cell_type == "code"
-    assert setup.source == nbtools.setup_source(COURSE["repo"], COURSE["ref"])
+    assert setup.source == nbtools.setup_source(COURSE["student_repo"], COURSE["ref"])
     # Folded to one line and its printed result: Colab's form (`# @title` + cellView "form"),
     # JupyterLab's hidden source; every other cell has no metadata.
     assert setup.source.startswith("# @title Setup")
@@ -130,9 +130,15 @@ def test_sync_detects_and_repairs_drift(tmp_path):
     problems = nbtools.check(root)
     assert any(SERIES[0].name in p for p in problems) and any("README.md" in p for p in problems)
 
-    nbtools.sync(root, repo="someone/fork", ref="v2")
+    nbtools.sync(root, repo="someone/source", ref="v2", student_repo="someone/fork")
     assert nbtools.check(root) == []
-    assert json.loads((root / "course.json").read_text()) == {"repo": "someone/fork", "ref": "v2"}
+    written = json.loads((root / "course.json").read_text())
+    assert (written["repo"], written["student_repo"], written["ref"]) == (
+        "someone/source",
+        "someone/fork",
+        "v2",
+    )
+    assert written["graded"] == COURSE["graded"]  # the other keys are kept
     text = path.read_text()
     assert "github/someone/fork/blob/v2/notebooks/" + SERIES[0].name in text
     assert 'REPO, REF = \\"someone/fork\\", \\"v2\\"' in text
@@ -149,9 +155,11 @@ def test_sync_folds_an_old_setup_cell(tmp_path):
     nb = nbformat.read(SERIES[0], as_version=4)
     nb.cells[1].source = "# Setup (an older version)\nprint('old')"
     nb.cells[1].metadata = {}
-    stamped = nbtools.stamp(nb, COURSE["repo"], COURSE["ref"], "notebooks/" + SERIES[0].name)
+    stamped = nbtools.stamp(
+        nb, COURSE["student_repo"], COURSE["ref"], "notebooks/" + SERIES[0].name
+    )
     assert len(stamped.cells) == len(nb.cells)
-    assert stamped.cells[1].source == nbtools.setup_source(COURSE["repo"], COURSE["ref"])
+    assert stamped.cells[1].source == nbtools.setup_source(COURSE["student_repo"], COURSE["ref"])
     assert stamped.cells[1].metadata == nbtools.SETUP_METADATA
     assert stamped.cells[2].metadata == {}
 
@@ -197,9 +205,9 @@ def test_setup_cell_as_colab_runs_it(tmp_path):
             timeout=600,  # a stall guard, not a time limit
         )
         assert result.returncode == 0, result.stderr
-        clone = content / COURSE["repo"].split("/")[1]
+        clone = content / COURSE["student_repo"].split("/")[1]
         assert f"UTILS_FROM {clone / 'utils' / '__init__.py'}" in result.stdout
-        assert f"Setup: fetched {COURSE['repo']}@{COURSE['ref']}" in result.stdout
+        assert f"Setup: fetched {COURSE['student_repo']}@{COURSE['ref']}" in result.stdout
         assert "device: cpu" in result.stdout
 
 

@@ -194,7 +194,7 @@ def test_for_readers_turns_widgets_and_pending_tasks_into_notes():
 
 
 def test_the_setup_cell_shows_its_printed_line_and_folds_its_code():
-    setup = nbformat.v4.new_code_cell(setup_source(COURSE["repo"], COURSE["ref"]))
+    setup = nbformat.v4.new_code_cell(setup_source(COURSE["student_repo"], COURSE["ref"]))
     setup.metadata = dict(SETUP_METADATA)
     setup.outputs = [
         nbformat.v4.new_output("stream", name="stdout", text="Setup: local repository · cpu\n")

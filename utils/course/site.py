@@ -134,7 +134,7 @@ def plan(root: Path | None = None) -> list[Page]:
     """The pages of the site, in the series' order (nothing is executed)."""
     root = root or repo_root()
     course = read_course(root)
-    repo, ref = course["repo"], course["ref"]
+    repo, ref = course.get("student_repo", course["repo"]), course["ref"]
     notebooks = series_notebooks(root)
     if not notebooks:
         raise SiteError(f"no notebooks found in {root / 'notebooks'} (expected NN_name.ipynb)")
@@ -545,7 +545,7 @@ def _readme_intro(root: Path) -> str:
 def render(site: Site, root: Path, mathjax: Path) -> None:
     """Write the pages, the home page and the assets of an executed site."""
     course = read_course(root)
-    repo, ref = course["repo"], course["ref"]
+    repo, ref = course.get("student_repo", course["repo"]), course["ref"]
     out = site.out
     assets = out / "assets"
     for stale in (assets, out / "files"):
