@@ -30,8 +30,6 @@ installed quietly first, as the setup cell installs torchviz.
 from __future__ import annotations
 
 import importlib
-import math
-import statistics
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
@@ -46,105 +44,26 @@ __all__ = [
     "place_figures",
 ]
 
-PPTX_REQUIREMENT = "python-pptx>=1.0"
-VIDEO_MINUTES = 10
-# The rubric's parts, in its order: (key, title, share of the video in %).
-SECTIONS = [
-    ("intro", "Introduction", 10),
-    ("theory", "Theoretical analysis", 35),
-    ("program", "Your program", 35),
-    ("results", "Results", 20),
-]
-# The lab's own figures (save_figure's names in notebook 07) -> (section, slide title, prompts).
-FIGURE_PLACES = {
-    "bayes_rule": (
-        "theory",
-        "The Bayes rule of our distribution",
-        [
-            "Explain why no classifier has a lower risk than the Bayes rule.",
-            "Explain why the Bayes boundary of your distribution is curved.",
-        ],
-    ),
-    "excess_risk_vs_n": (
-        "results",
-        "Excess risk against the number of samples",
-        [
-            "Explain what a line and the dots show (median, every seed).",
-            "Compare the families at the smallest and the largest N, and explain what you see "
-            "with the four terms of the excess risk.",
-        ],
-    ),
-    "boundaries_n1000": (
-        "results",
-        "The boundaries behind the numbers",
-        ["Explain how each boundary differs from the Bayes boundary, and why."],
-    ),
-}
-PREFIXES = {"intro": "intro", "theory": "theory", "program": "program", "results": "results"}
-SLIDE_W_IN, SLIDE_H_IN = 13.333, 7.5  # 16:9
-EMU_PER_INCH = 914400
-PROMPT_TITLE = "Say in your own words:"
-
-
-# ------------------------------------------------------------------------------ numbers
-
-
-def _is_estimate(value: object) -> bool:
-    return hasattr(value, "value") and hasattr(value, "stderr")
-
-
-def _as_float(value: object, what: str) -> float:
-    if _is_estimate(value):
-        value = value.value
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{what} must be a number; found {value!r}") from None
-    if not math.isfinite(number):
-        raise ValueError(f"{what} must be a finite number; found {number}")
-    return number
-
-
-def format_number(value: object, label: str = "a number") -> str:
-    """``value`` with its uncertainty, as on the slides (see the module's docstring)."""
-    if isinstance(value, list):
-        return format_over_seeds(value, label)
-    if isinstance(value, tuple):
-        if len(value) != 2:
-            raise ValueError(f"{label}: a tuple must be (value, standard error); found {value!r}")
-        mean, stderr = _as_float(value[0], label), _as_float(value[1], label)
-    elif _is_estimate(value):
-        mean, stderr = _as_float(value.value, label), _as_float(value.stderr, label)
-    else:
-        return f"{_as_float(value, label):.4f}"
-    return f"{mean:.4f}" if stderr == 0 else f"{mean:.4f} ± {stderr:.4f}"
-
-
-def format_over_seeds(values: Sequence, label: str = "a number") -> str:
-    """The median and [min, max] of the values over the training seeds."""
-    if isinstance(values, str | bytes) or not isinstance(values, Sequence) or not values:
-        raise ValueError(
-            f"{label}: expected a non-empty list of values over seeds; found {values!r}"
-        )
-    numbers = [_as_float(v, label) for v in values]
-    return f"{statistics.median(numbers):.4f} [{min(numbers):.4f}, {max(numbers):.4f}]"
-
-
-def coverage_of_range(seeds: int) -> float:
-    """Probability that [min, max] of ``seeds`` independent values covers their median."""
-    return 1 - 2 * 0.5**seeds
-
-
-def _uncertainty_kind(value: object) -> str:
-    if isinstance(value, list):
-        return f"median [min, max] over {len(value)} seeds"
-    if isinstance(value, tuple) or _is_estimate(value):
-        stderr = _as_float(value[1] if isinstance(value, tuple) else value.stderr, "stderr")
-        return "exact" if stderr == 0 else "± standard error of the sample it is measured on"
-    return "exact"
-
-
-# ------------------------------------------------------------------------------ figures
+from utils.slides.numbers import (  # noqa: F401 - re-exported: the deck's numbers
+    _as_float,
+    _is_estimate,
+    _uncertainty_kind,
+    coverage_of_range,
+    format_number,
+    format_over_seeds,
+)
+from utils.slides.places import (
+    EMU_PER_INCH,
+    FIGURE_PLACES,
+    PPTX_REQUIREMENT,
+    PREFIXES,
+    PROMPT_TITLE,
+    SECTIONS,
+    SLIDE_H_IN,
+    SLIDE_W_IN,
+    VIDEO_MINUTES,
+)
+from utils.slides.sections import _intro, _program, _results, _theory
 
 
 def place_figures(figures: str | Path | Sequence[str | Path]) -> list[tuple[str, Path]]:
@@ -416,151 +335,3 @@ def build_slides(
     out.parent.mkdir(parents=True, exist_ok=True)
     deck.prs.save(out)
     return out
-
-
-def _figure_slide(deck: _Deck, path: Path, section: str) -> None:
-    title, prompts = FIGURE_PLACES.get(path.stem, (section, None, None))[1:]
-    if title is None:
-        stem = path.stem
-        if stem.split("_", 1)[0].lower() in PREFIXES and "_" in stem:
-            stem = stem.split("_", 1)[1]
-        title = f"Part B: {stem.replace('_', ' ')}"
-        prompts = [
-            "Explain what this figure shows and what it answers in your question.",
-            "Say how sure you are: how many seeds, how large the spread.",
-        ]
-    slide = deck.slide(title)
-    deck.picture(slide, path, 0.5, 1.35, 12.3, 4.15)
-    deck.prompts(slide, prompts)
-
-
-def _intro(deck: _Deck, distribution: str | None) -> None:
-    slide = deck.slide("The question of the lab")
-    deck.prompts(
-        slide,
-        [
-            "Explain the question in one or two sentences: how far from the Bayes risk does each "
-            "family of classifiers get, with how many training samples?",
-            "Say what you will show: Part A, and your team's Part B question.",
-        ],
-        top=1.5,
-        height=2.2,
-    )
-    slide = deck.slide("Our distribution")
-    if distribution:
-        box = deck.text(
-            slide, 0.5, 1.4, 12.3, 3.8, distribution.splitlines(), size=16, name="distribution"
-        )
-        for paragraph in box.text_frame.paragraphs:  # the columns of describe_parameters line up
-            paragraph.font.name = "Courier New"
-    deck.prompts(
-        slide,
-        ["Explain what the parameters mean for the two classes (priors, means, covariances)."],
-    )
-
-
-def _theory(deck: _Deck, figures: list[Path]) -> None:
-    for path in figures:
-        _figure_slide(deck, path, "theory")
-    for title, prompts in [
-        (
-            "Four reasons to miss the Bayes risk",
-            [
-                "Write the excess risk as the sum of its four terms, and explain each term.",
-                "Explain which terms more data can shrink, and which it cannot.",
-            ],
-        ),
-        (
-            "Why the quadratic family has no gap",
-            ["Explain why logistic regression on quadratic features can reach the Bayes rule."],
-        ),
-        (
-            "Part B: the theory behind our question",
-            ["State your question and your hypothesis, and explain why you expect it."],
-        ),
-    ]:
-        deck.prompts(deck.slide(title), prompts, top=1.5, height=2.2)
-
-
-def _program(deck: _Deck, figures: list[Path]) -> None:
-    for title, prompts in [
-        (
-            "Measuring a risk, and a difference of risks",
-            [
-                "Explain how your code measures a risk on the test sample, with its standard "
-                "error.",
-                "Explain why pairing two classifiers on the same test points shrinks the "
-                "uncertainty of their difference.",
-            ],
-        ),
-        (
-            "Families, seeds and training",
-            [
-                "Explain what a seed fixes, and why one training run is not a measurement.",
-                "Explain how the families are trained (loss, optimiser, steps) and how "
-                "StackedMLP trains every seed at once.",
-            ],
-        ),
-        (
-            "Part B: our experiment's design",
-            ["Explain what you vary, what you keep fixed, and how many seeds you run."],
-        ),
-    ]:
-        deck.prompts(deck.slide(title), prompts, top=1.5, height=2.2)
-    for path in figures:
-        _figure_slide(deck, path, "program")
-
-
-def _results(deck, figures, rows, excess, families, sizes) -> None:
-    per_slide = 8  # rows of numbers that fit above the prompts
-    chunks = [rows[k : k + per_slide] for k in range(1, len(rows), per_slide)]
-    for k, chunk in enumerate(chunks):
-        slide = deck.slide(
-            "Our numbers" + (f" ({k + 1} of {len(chunks)})" if len(chunks) > 1 else "")
-        )
-        deck.table(slide, [rows[0], *chunk], 0.5, 1.4, 12.3)
-        deck.prompts(
-            slide,
-            [
-                "Explain what each uncertainty measures: the noise of the test sample, or the "
-                "variability over training samples.",
-                "Explain why more data removes neither the approximation error nor the "
-                "surrogate gap.",
-            ],
-        )
-    if families:
-        seeds = {len(v) for v in excess.values()}
-        slide = deck.slide("Excess risk per family and N")
-        table = [["family \\ N", *[str(n) for n in sizes]]]
-        for family in families:
-            cells = []
-            for n in sizes:
-                values = next(
-                    (v for (f, m), v in excess.items() if str(f) == family and m == n), None
-                )
-                cells.append("" if values is None else format_over_seeds(values))
-            table.append([family, *cells])
-        deck.table(slide, table, 0.5, 1.4, 12.3, name="excess", size=12)
-        counts = ", ".join(str(s) for s in sorted(seeds))
-        low = min(seeds)
-        note = (
-            f"median [min, max] over {counts} seeds: the variability over training samples "
-            f"([min, max] of {low} seeds covers the median with probability "
-            f"{100 * coverage_of_range(low):.0f} %)"
-        )
-        deck.text(slide, 0.5, 1.5 + 0.4 * len(table), 12.3, 0.5, [note], size=12, name="note")
-        deck.prompts(
-            slide,
-            ["Compare the families paired by seed, and explain the largest differences."],
-        )
-    for path in figures:
-        _figure_slide(deck, path, "results")
-    deck.prompts(
-        deck.slide("Part B: our result and conclusion"),
-        [
-            "State your answer to your question, with its uncertainty over seeds.",
-            "Explain what surprised you, and what you would try next.",
-        ],
-        top=1.5,
-        height=2.2,
-    )
