@@ -181,3 +181,12 @@ def test_the_twin_runs_notebooks_through_the_one_kernel_runner():
     import inspect
 
     assert "notebook_client(" in inspect.getsource(colab_twin.run_notebook)
+
+
+def test_root_must_be_a_course_tree(tmp_path, capsys):
+    """`--root` runs a published student repository's notebooks; a folder that is none is a
+    usage error that says what was expected, not a run of zero notebooks."""
+    with pytest.raises(SystemExit) as stop:
+        colab_twin.main(["--root", str(tmp_path), "--no-unit-tests"])
+    assert stop.value.code == 2
+    assert "expected a course tree with notebooks/ and course.json" in capsys.readouterr().err

@@ -325,9 +325,12 @@ def _collect(result: Result, number: int, cell: nbformat.NotebookNode) -> None:
         result.verdicts += NOT_IMPLEMENTED_VERDICT.findall(text)
 
 
-def twin_env(work: Path, base_env: dict[str, str] | None = None) -> dict[str, str]:
+def twin_env(
+    work: Path, base_env: dict[str, str] | None = None, root: Path = ROOT
+) -> dict[str, str]:
     """The kernels' environment: the stand-in google.colab importable and imported at start,
-    git redirected to a local copy of this working tree, pip with its defaults, no download."""
+    git redirected to a local copy of ``root`` (this working tree, or a published student
+    repository), pip with its defaults, no download."""
     env = dict(os.environ if base_env is None else base_env)
     env["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"  # figures inline, as on Colab
     env["PYTHONPATH"] = str(colab_standin(work / "standin"))  # and no path into the repository
@@ -336,7 +339,7 @@ def twin_env(work: Path, base_env: dict[str, str] | None = None) -> dict[str, st
     startup.mkdir(parents=True)
     (startup / "00-google-colab.py").write_text("import google.colab  # as on Colab\n")
     env["IPYTHONDIR"] = str(ipython)
-    env.update(redirect_env(local_origin(work / "origin")))
+    env.update(redirect_env(local_origin(work / "origin", root), root))
     # The kernel is this interpreter's, whatever python3 kernel a user or the system installed.
     spec = work / "jupyter" / "kernels" / "python3"
     spec.mkdir(parents=True)
@@ -354,24 +357,34 @@ def twin_env(work: Path, base_env: dict[str, str] | None = None) -> dict[str, st
 # --------------------------------------------------------------------------- the whole run
 
 
-def run(only: Sequence[str] = (), unit_tests: bool = True, runtime: str = "") -> int:
+def run(
+    only: Sequence[str] = (), unit_tests: bool = True, runtime: str = "", root: Path = ROOT
+) -> int:
+    """Every notebook of ``root`` (this repository, or a student repository that
+    ``python -m utils.release publish`` wrote) as Colab runs it, fetching the helpers from
+    ``root``; then this repository's unit tests (not for another root)."""
     python = sys.executable
     os.environ["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"  # debugpy's note on frozen modules
-    paths = [p for p in all_notebooks(ROOT) if not only or any(o in p.name for o in only)]
+    root = Path(root).resolve()
+    paths = [p for p in all_notebooks(root) if not only or any(o in p.name for o in only)]
     if not paths:
         print(f"no notebook's name contains any of {list(only)}: nothing to run", file=sys.stderr)
         return 2
     print(f"Colab twin {runtime}: Python {sys.version.split()[0]}, {_versions()}")
-    print(f"{len(paths)} notebook(s), each alone in an empty folder with a stand-in google.colab")
+    where = "" if root == ROOT else f" of {root}"
+    print(
+        f"{len(paths)} notebook(s){where}, each alone in an empty folder with a stand-in "
+        "google.colab"
+    )
     results = []
     began = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="dlb-twin-") as tmp:
-        env = twin_env(Path(tmp))
+        env = twin_env(Path(tmp), root=root)
         os.environ["JUPYTER_PATH"] = env["JUPYTER_PATH"]  # where nbclient looks for the kernel
         for path in paths:
             result = run_notebook(path, env, python)
             results.append(result)
-            rel = path.relative_to(ROOT).as_posix()
+            rel = path.relative_to(root).as_posix()
             if len(results) == 1:
                 print(f"  (the first setup cell said: {result.setup or 'nothing'})")
             if result.ok:
@@ -392,7 +405,7 @@ def run(only: Sequence[str] = (), unit_tests: bool = True, runtime: str = "") ->
         f"in {time.monotonic() - began:.0f} s"
     )
     status = 1 if failed else 0
-    if unit_tests:
+    if unit_tests and root == ROOT:
         print("unit tests (tests/) in the twin:", flush=True)
         uninstall_colab_lacks(python)
         env = {**os.environ, "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1")}
@@ -415,8 +428,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--runtime", default="", help="the runtime's name, for the report")
     parser.add_argument("--only", nargs="*", default=(), help="notebooks whose name contains")
     parser.add_argument("--no-unit-tests", action="store_true", help="only the notebooks")
+    parser.add_argument(
+        "--root",
+        type=Path,
+        default=ROOT,
+        help="run the notebooks of this tree instead, e.g. a student repository written by "
+        "`python -m utils.release publish` (its notebooks fetch their helpers from it)",
+    )
     args = parser.parse_args(argv)
-    return run(args.only, not args.no_unit_tests, args.runtime)
+    if not (args.root / "notebooks").is_dir() or not (args.root / "course.json").is_file():
+        parser.error(f"--root {args.root}: expected a course tree with notebooks/ and course.json")
+    return run(args.only, not args.no_unit_tests, args.runtime, args.root)
 
 
 if __name__ == "__main__":
