@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
+import json
 import time
 from pathlib import Path
 
@@ -22,6 +23,18 @@ from utils.course import sandbox
 
 FAST = {"cell_timeout": 3, "total_timeout": 30}
 TEAM_CELL = 'TEAM = ["Ada Lovelace", "Alan Turing"]'
+
+
+@pytest.fixture(autouse=True)
+def course_without_graded_notebooks(tmp_path_factory, monkeypatch):
+    """These small team notebooks test the checker, not the graded lab: a course.json without
+    "graded", or every one of them would be blocked for the lab's missing tasks (tested in
+    tests/test_lab_forgery.py)."""
+    course = json.loads((lab.REPO_ROOT / "course.json").read_text(encoding="utf-8"))
+    course.pop("graded", None)
+    path = tmp_path_factory.mktemp("course") / "course.json"
+    path.write_text(json.dumps(course), encoding="utf-8")
+    monkeypatch.setenv("DLB_COURSE_FILE", str(path))
 
 
 def code(source: str) -> nbformat.NotebookNode:
