@@ -249,7 +249,8 @@ HONEST = [
     # a helper that raises NotImplementedError for an unsupported option
     "def features(x, kind='quadratic'):\n    if kind != 'quadratic':\n"
     "        raise NotImplementedError(f'{kind} features are not supported')\n"
-    "    return torch.cat([x, square(x), cross(x)], dim=1).to(DTYPE)",
+    "    return torch.cat([x, square(x), cross(x)], dim=1).to(x.dtype if x.is_floating_point() "
+    "else DTYPE)",
     # a cache path under ~/.cache
     "import os\n\nCACHE = os.path.expanduser('~/.cache/dlb')\nos.makedirs(CACHE, exist_ok=True)\n"
     "torch.save(torch.ones(1), os.path.join(CACHE, 'w.pt'))",
