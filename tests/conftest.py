@@ -1,5 +1,6 @@
 """Shared test settings: headless matplotlib, and the repository root importable."""
 
+import json
 import os
 import sys
 from pathlib import Path
@@ -74,3 +75,17 @@ def pytest_collection_modifyitems(config, items):
         for mark in item.iter_markers("skipif"):
             if "bubblewrap" in str(mark.kwargs.get("reason", "")):
                 item.add_marker(pytest.mark.sandbox)
+
+
+@pytest.fixture
+def course_without_graded_notebooks(tmp_path_factory, monkeypatch):
+    """These small team notebooks test the checker, not the graded lab: a course.json without
+    "graded", or every one of them would be blocked for the lab's missing tasks (tested in
+    tests/test_lab_forgery.py)."""
+    course = json.loads(
+        (Path(__file__).resolve().parent.parent / "course.json").read_text(encoding="utf-8")
+    )
+    course.pop("graded", None)
+    path = tmp_path_factory.mktemp("course") / "course.json"
+    path.write_text(json.dumps(course), encoding="utf-8")
+    monkeypatch.setenv("DLB_COURSE_FILE", str(path))
