@@ -228,7 +228,9 @@ def recheck(
     if not found:
         return
     outcomes = running.run_exercises(nb, found, timeout, limits, sandboxed, hide, cell_timeout)
-    rechecked = set(outcomes) | {f"cell {e.cell}" for e in found}
+    # A stub is named by the student's function (its NotImplementedError says so), an exercise
+    # by its check: either name stands for the re-checked exercise.
+    rechecked = set(outcomes) | {f"cell {e.cell}" for e in found} | {e.target for e in found}
     report.not_implemented = [n for n in report.not_implemented if n not in rechecked]
     for exercise in found:
         outcome = outcomes[exercise.name]
@@ -237,7 +239,8 @@ def recheck(
         if outcome.mistake:
             report.mistakes[exercise.name] = clean(outcome.mistake, 80)
         if status == "not implemented":
-            judging.add_not_implemented(report, exercise.name)
+            function = exercise.target if exercise.target.isidentifier() else exercise.name
+            judging.add_not_implemented(report, function)
         elif status == "missing":
             report.add(
                 MISSING_TASK,
