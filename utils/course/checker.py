@@ -155,6 +155,9 @@ def check_in_worker(path: Path, root: Path | None, options: dict, timeout: float
     from utils.course import worker
 
     job = {"path": str(path), "root": str(root) if root else None, "options": options}
+    # The worker forks from a server started once, with the environment of that moment: the
+    # course file this batch reads goes with each job.
+    job["course_file"] = os.environ.get("DLB_COURSE_FILE")
     try:
         data, why = worker.check(job, timeout)
         if data is not None:

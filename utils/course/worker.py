@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.machinery
 import multiprocessing
+import os
 import sys
 import threading
 import time
@@ -41,6 +42,10 @@ def _work(job: dict, conn) -> None:
     from utils.course.report import ERROR, Report, clean
 
     root = Path(job["root"]) if job["root"] else None
+    if job.get("course_file"):
+        os.environ["DLB_COURSE_FILE"] = job["course_file"]
+    else:
+        os.environ.pop("DLB_COURSE_FILE", None)
     try:
         report = check_notebook(Path(job["path"]), root=root, **in_process(job["options"]))
     except Exception as exc:  # noqa: BLE001 - a bug of the checker is one file's verdict
