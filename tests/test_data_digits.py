@@ -4,10 +4,10 @@ import socket
 
 import pytest
 import torch
-from mnist_idx import write_mnist_idx
 
 import utils.data as data
 import utils.data.digits as digits_module
+from tests.mnist_idx import write_mnist_idx
 from utils.data import DeviceBatches, load_digits, make_moons
 
 
