@@ -26,7 +26,7 @@ from pathlib import Path
 import nbformat
 from jupyter_client import AsyncKernelManager
 
-from utils.course import judging, kernel, recheck, sandbox
+from utils.course import cgroup, judging, kernel, recheck, sandbox
 from utils.course.report import ERROR, TIMEOUT, Report, clean
 
 UTILS_DIR = Path(__file__).resolve().parents[1]
@@ -170,19 +170,26 @@ class Workspace:
             shutil.copytree(self.files, self.work, dirs_exist_ok=True)
 
     def prefix(
-        self, limits: sandbox.Limits, with_notebook: bool = True, extra_ro: tuple = ()
+        self,
+        limits: sandbox.Limits,
+        with_notebook: bool = True,
+        extra_ro: tuple = (),
+        group: cgroup.Group | None = None,
     ) -> list[str]:
+        """The sandbox's command prefix; with the notebook, the kernel's socket folder is its
+        one host folder (the re-check's process talks through pipes: none)."""
         ro = [(self.files / "utils", self.work / "utils"), *extra_ro]
         if with_notebook and (self.files / self.name).exists():
             ro.insert(0, (self.files / self.name, self.work / self.name))
-        return sandbox.command(
+        command = sandbox.command(
             self.work,
             limits,
             ro_files=tuple(ro),
-            rw_dirs=(self.kernel,),
+            rw_dirs=(self.kernel,) if with_notebook else (),
             uid=self.uid,
             hide=self.hide,
         )
+        return [*(group.prefix() if group is not None else []), *command]
 
     def sweep(self) -> None:
         """Kill whatever still runs under the sandbox's user id (there should be nothing)."""
@@ -220,15 +227,18 @@ def run_notebook(
     start = time.monotonic()
     deadline = start + total_timeout
     space = Workspace(nb, name, sandboxed, hide)
+    group = cgroup.Group.create(limits) if sandboxed else None
     done = threading.Event()
-    stderr, watch = None, None
+    # The kernel's own log is noise for a student (errors come back as cell outputs), but a
+    # dead kernel's last words say why it died: its last 4 kB are kept, nothing on the disk.
+    stderr, watch = Tail(), None
     try:
         km = SandboxKernelManager(kernel_name=kernel_name)
         if sandboxed:
             km.transport = "ipc"
             km.connection_file = str(space.kernel / "kernel.json")
             km.ip = str(space.kernel / "k")
-            km.sandbox_prefix = space.prefix(limits)
+            km.sandbox_prefix = space.prefix(limits, group=group)
             km.sandbox_uid = space.uid
             env = dict(sandbox.environment(limits, "/tmp/home"))
         else:
@@ -244,11 +254,9 @@ def run_notebook(
         )
         number, cell, by_total = 0, None, False
         try:
-            # The kernel's own log is noise for a student (errors come back as cell outputs),
-            # but a dead kernel's last words say why it died: kept in a file, size-limited.
-            stderr = open(space.root / "kernel.err", "wb")  # noqa: SIM115 - closed below
-            quiet = {"stdout": subprocess.DEVNULL, "stderr": stderr}
+            quiet = {"stdout": subprocess.DEVNULL, "stderr": stderr.write_fd}
             with client.setup_kernel(env=env, **quiet):
+                stderr.started()
                 if sandboxed:
                     threading.Thread(
                         target=_guard_folder, args=(space.kernel, km, limits, done), daemon=True
@@ -295,9 +303,7 @@ def run_notebook(
                 number or None,
             )
         except DeadKernelError:
-            last = _tail(space.root / "kernel.err")
-            if watch is not None and watch.reason:
-                last = f"stopped by the check: {watch.reason}"
+            last = _stopped(watch, group) or stderr.last_line()
             report.add(
                 ERROR,
                 f"{where(number, cell)}: the kernel died (out of memory, a limit of the check, "
@@ -305,7 +311,8 @@ def run_notebook(
                 number,
             )
         except Exception as exc:  # noqa: BLE001 - a kernel that cannot start is still a verdict
-            last = _tail(space.root / "kernel.err")
+            stderr.started()
+            last = stderr.last_line()
             report.add(
                 ERROR,
                 f"the kernel could not run the notebook: {type(exc).__name__}: {clean(exc, 200)}"
@@ -315,8 +322,9 @@ def run_notebook(
         done.set()
         if watch is not None:
             watch.stop()
-        if stderr is not None:
-            stderr.close()
+        if group is not None:
+            group.close()
+        stderr.close()
         space.close()
     report.ran = True
     report.sandboxed = sandboxed
@@ -381,11 +389,13 @@ def run_exercises(
     if space.uid is not None:
         os.chmod(runner, 0o755)
     deadline = time.monotonic() + timeout
-    stderr_path = space.root / "runner.err"
+    group = cgroup.Group.create(limits) if sandboxed else None
+    stderr = Tail()  # its last 4 kB: nothing on the host's disk
     process, watch = None, None
     try:
         if sandboxed:
-            cmd = space.prefix(limits, with_notebook=False, extra_ro=((runner, runner),))
+            extra = ((runner, runner),)
+            cmd = space.prefix(limits, with_notebook=False, extra_ro=extra, group=group)
             env = sandbox.launcher_environment()
         else:
             cmd, env = [], sandbox.unsandboxed_environment(limits)
@@ -399,17 +409,19 @@ def run_exercises(
             "task_cells": {e.name: numbers.index(e.cell) for e in found if e.cell in numbers},
             "cell_timeout": max(1, math.ceil(min(cell_timeout or timeout, timeout))),
         }
-        with open(stderr_path, "wb") as err:
+        try:
             process = subprocess.Popen(
                 cmd,
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
-                stderr=err,
+                stderr=stderr.write_fd,
                 cwd=space.work,
                 env=env,
                 start_new_session=True,
                 **sandbox.popen_options(),
             )
+        finally:
+            stderr.started()
         watch = sandbox.GroupWatch(process.pid, limits) if sandboxed else None
         channel = recheck.Channel(process, deadline)
         try:
@@ -417,9 +429,7 @@ def run_exercises(
             ready = channel.receive().get("ready", {})
         except recheck.Gone as exc:
             why = str(exc)
-            tail = _tail(stderr_path)
-            if watch is not None and watch.reason:
-                tail = f"stopped by the check: {watch.reason}"
+            tail = _stopped(watch, group) or stderr.last_line()
             ready = None
         if ready is None:
             for exercise in found:
@@ -441,18 +451,49 @@ def run_exercises(
                 os.killpg(process.pid, signal.SIGKILL)
             process.kill()
             process.wait()
+        if group is not None:
+            group.close()
+        stderr.close()
         space.close()
     return outcomes
 
 
-def _tail(path: Path, limit: int = 300) -> str:
-    """The last line of a process's error output (a dead kernel's or runner's last words)."""
-    try:
-        with open(path, "rb") as handle:
-            handle.seek(0, os.SEEK_END)
-            handle.seek(max(0, handle.tell() - 4096))
-            text = handle.read().decode("utf-8", "replace")
-    except OSError:
-        return ""
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    return clean(lines[-1], limit) if lines else ""
+def _stopped(watch: sandbox.GroupWatch | None, group: cgroup.Group | None) -> str:
+    """Why the check stopped a sandbox's processes ("" when it did not)."""
+    reason = (watch.reason if watch is not None else "") or (group.reason() if group else "")
+    return f"stopped by the check: {reason}" if reason else ""
+
+
+class Tail:
+    """A pipe for a process's stderr, read by a thread that keeps only its last ``size``
+    bytes: a process that writes without end fills neither the host's disk nor the checker's
+    memory. Pass `write_fd` as the process's stderr, then call `started`."""
+
+    def __init__(self, size: int = 4096):
+        self.size, self.data = size, b""
+        read_fd, self.write_fd = os.pipe()
+        self._thread = threading.Thread(target=self._read, args=(read_fd,), daemon=True)
+        self._thread.start()
+
+    def _read(self, fd: int) -> None:
+        with open(fd, "rb", buffering=0) as pipe:
+            while chunk := pipe.read(1 << 16):
+                self.data = (self.data + chunk)[-self.size :]
+
+    def started(self) -> None:
+        """Close the checker's copy of the writing end (the process has its own)."""
+        if self.write_fd is not None:
+            os.close(self.write_fd)
+            self.write_fd = None
+
+    def last_line(self, limit: int = 300) -> str:
+        """The last line written (a dead process's last words), once its writers are gone or
+        after a second."""
+        self._thread.join(1.0)
+        text = self.data.decode("utf-8", "replace")
+        lines = [line.strip() for line in text.splitlines() if line.strip()]
+        return clean(lines[-1], limit) if lines else ""
+
+    def close(self) -> None:
+        self.started()
+        self._thread.join(1.0)

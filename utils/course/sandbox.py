@@ -11,6 +11,9 @@ What a notebook's code sees inside (Linux with ``bwrap``, Debian's ``bubblewrap`
 - no network (``--unshare-net``: not even the host's 127.0.0.1), its own process, IPC and host
   name namespaces: it sees none of the host's processes and cannot signal them;
 - limits (``prlimit``) on address space, processes, CPU seconds, file size and open files;
+  for all its processes together, memory, tasks and one CPU core in a control group of its own
+  where one can be made (`utils.course.cgroup`), and in any case a watch that polls them
+  (`GroupWatch`);
 - an environment of its own: nothing of the instructor's variables, only what a kernel needs;
 - when the check ends, the sandbox's first process dies and the kernel takes every process of the
   namespace with it (``--unshare-pid --die-with-parent``): ``setsid``, daemons, fork bombs.
