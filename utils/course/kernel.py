@@ -11,7 +11,9 @@ limit, a stall guard rather than a reply timeout.
 
 Optionally the client caps what a cell may send back (``max_cell_chars``, ``max_total_chars``):
 stream text, display data, their metadata and comm messages all count, so that a notebook
-cannot fill the runner's memory through any of them.
+cannot fill the runner's memory through any of them; and a single message over
+`MAX_MESSAGE_BYTES` (a comm message or metadata of 150 MB) is dropped as it arrives, before it
+is decoded (decoding costs several copies of it).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from collections.abc import Awaitable, Callable
 from queue import Empty
 
 POLL_S = 1.0  # the longest single wait for a kernel message
+MAX_MESSAGE_BYTES = 16 << 20  # one output message, with caps (a full cell's, even as \u escapes)
 
 
 def in_slices(
@@ -50,6 +53,27 @@ def poll_in_slices(kc) -> None:
             channel.get_msg._in_slices = True
 
 
+def drop_oversized(kc, limit: int = MAX_MESSAGE_BYTES) -> None:
+    """Make a kernel client's iopub channel drop a message over ``limit`` bytes undecoded: it
+    becomes an empty message of no cell's, which the client ignores."""
+    channel = kc.iopub_channel
+    if not hasattr(channel, "_recv") or getattr(channel, "_drops_oversized", False):
+        return
+
+    async def receive(**kwargs) -> dict:
+        frames = await channel.socket.recv_multipart(copy=False)
+        if sum(len(frame) for frame in frames) > limit:
+            header = {"msg_type": "oversized", "msg_id": ""}
+            return {"header": header, "msg_type": "oversized", "parent_header": {}, **EMPTY}
+        _, message = channel.session.feed_identities([frame.bytes for frame in frames])
+        return channel.session.deserialize(message)
+
+    channel._recv, channel._drops_oversized = receive, True
+
+
+EMPTY = {"content": {}, "metadata": {}, "buffers": []}
+
+
 def message_size(msg: dict) -> int:
     """How many characters a kernel message carries (content, metadata, buffers)."""
     content = msg.get("content", {})
@@ -71,6 +95,7 @@ def message_size(msg: dict) -> int:
 def client_class(max_cell_chars: int | None = None, max_total_chars: int | None = None) -> type:
     """nbclient's NotebookClient that polls in slices, with optional caps on the output."""
     from nbclient import NotebookClient
+    from nbclient.util import run_sync
 
     class Client(NotebookClient):
         """Polls the kernel's replies in slices; keeps at most ``max_cell_chars`` per cell and
@@ -82,7 +107,12 @@ def client_class(max_cell_chars: int | None = None, max_total_chars: int | None 
         async def async_start_new_kernel_client(self):
             kc = await super().async_start_new_kernel_client()
             poll_in_slices(kc)
+            if max_cell_chars is not None or max_total_chars is not None:
+                drop_oversized(kc, MAX_MESSAGE_BYTES)
             return kc
+
+        # nbclient binds its synchronous twin (used by ``setup_kernel``) to its own method.
+        start_new_kernel_client = run_sync(async_start_new_kernel_client)
 
         def _count(self, msg: dict, cell_index: int) -> bool:
             """Count a message; True while it is within the caps."""
