@@ -16,6 +16,7 @@ import os
 import re
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import tempfile
@@ -191,6 +192,18 @@ class Workspace:
         )
         return [*(group.prefix() if group is not None else []), *command]
 
+    def seal(self) -> None:
+        """Once the kernel has made its sockets, its folder is the checker's alone (when the
+        sandbox has a user id of its own, as root): a notebook can write nothing there."""
+        if self.uid is None:
+            return
+        for path, dirs, files in os.walk(self.kernel):
+            for name in [*dirs, *files]:
+                if not stat.S_ISSOCK(os.lstat(os.path.join(path, name)).st_mode):
+                    os.lchown(os.path.join(path, name), 0, 0)
+        os.chown(self.kernel, 0, 0)
+        os.chmod(self.kernel, 0o755)
+
     def sweep(self) -> None:
         """Kill whatever still runs under the sandbox's user id (there should be nothing)."""
         if self.uid is None:
@@ -257,6 +270,7 @@ def run_notebook(
             quiet = {"stdout": subprocess.DEVNULL, "stderr": stderr.write_fd}
             with client.setup_kernel(env=env, **quiet):
                 stderr.started()
+                space.seal()
                 if sandboxed:
                     threading.Thread(
                         target=_guard_folder, args=(space.kernel, km, limits, done), daemon=True
