@@ -71,6 +71,15 @@ def _field(text: str, key: str) -> int | None:
     return None
 
 
+def _remove_stale(place: Path) -> None:
+    """Remove the empty groups of checkers that are gone (killed before they could)."""
+    for folder in place.glob("dlb-check-*"):
+        pid = folder.name.split("-")[2]
+        if pid.isdigit() and not Path(f"/proc/{pid}").exists():
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+
+
 class Group:
     """One sandbox's control group (see the module); `create` makes one or answers None."""
 
@@ -86,6 +95,8 @@ class Group:
             places = _places()
         except (OSError, ValueError):
             return None
+        for place in set(places.values()):
+            _remove_stale(place)
         group = cls([], True, limits)
         try:
             if "" in places and group._make_v2(places[""] / name):
