@@ -218,6 +218,42 @@ def test_setsid_children_share_one_core_and_none_outlives_the_check(tmp_path, mo
     assert [pid for pid in members if running(pid)] == []
 
 
+@needs_groups
+def test_the_control_group_stops_a_notebook_over_its_memory_and_says_so(tmp_path, monkeypatch):
+    """Two children that start sessions of their own hold 100 MB each, then the kernel takes
+    300 MB: over 400 MB together, the control group's OOM killer stops the largest, the
+    kernel, and its verdict says why. The polling watch is switched off here: only the
+    control group can have stopped it."""
+
+    class Asleep:
+        reason = ""
+
+        def __init__(self, *args):
+            pass
+
+        def stop(self):
+            pass
+
+    monkeypatch.setattr(sandbox, "GroupWatch", Asleep)
+    hog = (
+        "import os, time\n"
+        "for _ in range(2):\n"
+        "    if os.fork() == 0:\n"
+        "        os.setsid()\n"
+        "        block = b'x' * (100 << 20)\n"
+        "        time.sleep(60)\n"
+        "time.sleep(1)\n"
+        "block = b'x' * (300 << 20)  # the kernel, now the largest, is the one stopped\n"
+        "time.sleep(60)"
+    )
+    path = write(tmp_path, "hog.ipynb", hog)
+    limits = sandbox.Limits(group_memory_mb=400)
+    report = check_notebook(path, cell_timeout=50, total_timeout=60, limits=limits)
+    error = report.first_error
+    assert error is not None and "kernel died" in error.message, report.problems
+    assert "stopped by the check: over 400 MB of memory together" in error.message
+
+
 def running(pid: int) -> bool:
     """Whether a process runs (a zombie, dead but not yet waited for, does not)."""
     try:
