@@ -73,11 +73,12 @@ def _field(text: str, key: str) -> int | None:
 
 def _remove_stale(place: Path) -> None:
     """Remove the empty groups of checkers that are gone (killed before they could)."""
-    for folder in place.glob("dlb-check-*"):
-        pid = folder.name.split("-")[2]
-        if pid.isdigit() and not Path(f"/proc/{pid}").exists():
-            with contextlib.suppress(OSError):
-                folder.rmdir()
+    with contextlib.suppress(OSError):
+        for folder in place.glob("dlb-check-*"):
+            pid = folder.name.split("-")[2]
+            if pid.isdigit() and not Path(f"/proc/{pid}").exists():
+                with contextlib.suppress(OSError):
+                    folder.rmdir()
 
 
 class Group:

@@ -199,8 +199,9 @@ class Workspace:
             return
         for path, dirs, files in os.walk(self.kernel):
             for name in [*dirs, *files]:
-                if not stat.S_ISSOCK(os.lstat(os.path.join(path, name)).st_mode):
-                    os.lchown(os.path.join(path, name), 0, 0)
+                with contextlib.suppress(FileNotFoundError):
+                    if not stat.S_ISSOCK(os.lstat(os.path.join(path, name)).st_mode):
+                        os.lchown(os.path.join(path, name), 0, 0)
         os.chown(self.kernel, 0, 0)
         os.chmod(self.kernel, 0o755)
 
@@ -239,12 +240,12 @@ def run_notebook(
     limits = limits or sandbox.Limits()
     start = time.monotonic()
     deadline = start + total_timeout
-    space = Workspace(nb, name, sandboxed, hide)
-    group = cgroup.Group.create(limits) if sandboxed else None
-    done = threading.Event()
     # The kernel's own log is noise for a student (errors come back as cell outputs), but a
     # dead kernel's last words say why it died: its last 4 kB are kept, nothing on the disk.
     stderr, watch = Tail(), None
+    space = Workspace(nb, name, sandboxed, hide)
+    group = cgroup.Group.create(limits) if sandboxed else None
+    done = threading.Event()
     try:
         km = SandboxKernelManager(kernel_name=kernel_name)
         if sandboxed:
@@ -403,8 +404,8 @@ def run_exercises(
     if space.uid is not None:
         os.chmod(runner, 0o755)
     deadline = time.monotonic() + timeout
-    group = cgroup.Group.create(limits) if sandboxed else None
     stderr = Tail()  # its last 4 kB: nothing on the host's disk
+    group = cgroup.Group.create(limits) if sandboxed else None
     process, watch = None, None
     try:
         if sandboxed:
