@@ -218,6 +218,19 @@ def test_setsid_children_share_one_core_and_none_outlives_the_check(tmp_path, mo
     assert [pid for pid in members if running(pid)] == []
 
 
+HOG = (
+    "import os, time\n"
+    "for _ in range(2):\n"
+    "    if os.fork() == 0:\n"
+    "        os.setsid()\n"
+    "        block = b'x' * (100 << 20)\n"
+    "        time.sleep(60)\n"
+    "time.sleep(1)\n"
+    "block = b'x' * (300 << 20)  # the kernel, now the largest, is the one stopped\n"
+    "time.sleep(60)"
+)
+
+
 @needs_groups
 def test_the_control_group_stops_a_notebook_over_its_memory_and_says_so(tmp_path, monkeypatch):
     """Two children that start sessions of their own hold 100 MB each, then the kernel takes
@@ -235,20 +248,27 @@ def test_the_control_group_stops_a_notebook_over_its_memory_and_says_so(tmp_path
             pass
 
     monkeypatch.setattr(sandbox, "GroupWatch", Asleep)
-    hog = (
-        "import os, time\n"
-        "for _ in range(2):\n"
-        "    if os.fork() == 0:\n"
-        "        os.setsid()\n"
-        "        block = b'x' * (100 << 20)\n"
-        "        time.sleep(60)\n"
-        "time.sleep(1)\n"
-        "block = b'x' * (300 << 20)  # the kernel, now the largest, is the one stopped\n"
-        "time.sleep(60)"
-    )
-    path = write(tmp_path, "hog.ipynb", hog)
+    path = write(tmp_path, "hog.ipynb", HOG)
     limits = sandbox.Limits(group_memory_mb=400)
     report = check_notebook(path, cell_timeout=50, total_timeout=60, limits=limits)
+    error = report.first_error
+    assert error is not None and "kernel died" in error.message, report.problems
+    assert "stopped by the check: over 400 MB of memory together" in error.message
+
+
+def test_without_control_groups_the_polled_watch_stops_it_and_says_so(tmp_path, monkeypatch):
+    """The fallback (a normal user without delegation, macOS): no control group is made, and
+    the watch that polls the sandbox's processes gives the same verdict."""
+    monkeypatch.setenv("DLB_NO_CGROUP", "1")
+    made = []
+    create = cgroup.Group.create
+    monkeypatch.setattr(
+        cgroup.Group, "create", staticmethod(lambda limits: made.append(create(limits)) or made[-1])
+    )
+    path = write(tmp_path, "hog.ipynb", HOG)
+    limits = sandbox.Limits(group_memory_mb=400)
+    report = check_notebook(path, cell_timeout=50, total_timeout=60, limits=limits)
+    assert made == [None]
     error = report.first_error
     assert error is not None and "kernel died" in error.message, report.problems
     assert "stopped by the check: over 400 MB of memory together" in error.message

@@ -6,13 +6,15 @@ subtree with the memory, cpu and pids controllers), each sandbox gets a group of
 - memory: ``Limits.group_memory_mb`` for all its processes together, swap included (its
   ``tmpfs`` files count too); past it the kernel's OOM killer stops one of them;
 - tasks: ``Limits.processes`` (+4 for the launcher, bwrap and setpriv);
-- CPU: one core (a quota of 100 ms per 100 ms), for the notebook and everything it starts.
+- CPU: ``Limits.threads`` cores (the notebook's share of the machine: one when a batch checks
+  as many notebooks at once as there are cores, the default), for the notebook and everything
+  it starts.
 
 A process cannot leave its control group (``setsid``, a double fork or a daemon do not), and the
 sandbox's first process joins the group before it starts anything (`Group.prefix`). When the
 check ends `Group.close` kills whatever is left and removes the group. Where no group can be
-made (a normal user without delegation, macOS) `Group.create` answers None and
-`utils.course.sandbox.GroupWatch`'s polling is the only guard.
+made (a normal user without delegation, macOS), or with ``DLB_NO_CGROUP=1`` set, `Group.create`
+answers None and `utils.course.sandbox.GroupWatch`'s polling is the only guard.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from pathlib import Path
 
 from utils.course.sandbox import Limits
 
-PERIOD_US = 100_000  # the CPU quota's period: one core is PERIOD_US of CPU time per period
+PERIOD_US = 100_000  # the CPU quota's period: a core is PERIOD_US of CPU time per period
 CONTROLLERS = ("memory", "cpu", "pids")
 
 
@@ -124,7 +126,7 @@ class Group:
         if (folder / "memory.swap.max").exists():
             _write(folder / "memory.swap.max", 0)
         _write(folder / "pids.max", self.limits.processes + 4)
-        _write(folder / "cpu.max", f"{PERIOD_US} {PERIOD_US}")
+        _write(folder / "cpu.max", f"{self.quota_us()} {PERIOD_US}")
         return True
 
     def _make_v1(self, places: dict[str, Path], name: str) -> None:
@@ -138,7 +140,10 @@ class Group:
             _write(memory / "memory.memsw.limit_in_bytes", self.limits.group_memory_mb << 20)
         _write(places["pids"] / name / "pids.max", self.limits.processes + 4)
         _write(cpu / "cpu.cfs_period_us", PERIOD_US)
-        _write(cpu / "cpu.cfs_quota_us", PERIOD_US)
+        _write(cpu / "cpu.cfs_quota_us", self.quota_us())
+
+    def quota_us(self) -> int:
+        return max(1, self.limits.threads) * PERIOD_US
 
     def _file(self, name: str) -> Path | None:
         """The group's file ``name`` (in whichever hierarchy has it), or None."""

@@ -65,7 +65,7 @@ class Limits:
     file_mb: int = 200  # largest file it may write
     disk_mb: int = 512  # its working folder; /tmp (with HOME) gets half of it
     open_files: int = 1024
-    threads: int = 1  # OMP/MKL threads of the kernel
+    threads: int = 1  # OMP/MKL threads of the kernel; its cores, with a control group
     group_memory_mb: int = 8192  # resident memory of all its processes together
 
 
