@@ -31,6 +31,11 @@ MODULES = [
     checks.logistic,
     checks.activations,
     checks.mlp,
+    checks.optimisation,
+    checks.costs,
+    checks.regression,
+    checks.novikoff,
+    checks.variants,
 ]
 # check_training_step's hints are being rewritten in notebook 06's issue (another helper's
 # lines): its cases get their ids when that lands.

@@ -55,7 +55,7 @@ from utils.checks._core import (
     _emit,
 )
 
-__all__ = ["check_formula", "compare_formulas"]
+__all__ = ["check_formula", "compare_formulas", "formula_mistakes"]
 
 # Names a student may use besides the exercise's variables (the lecture's and Python's).
 FUNCTION_NAMES = (
@@ -942,6 +942,18 @@ def _mistake_entries(name: str, mistakes: Sequence) -> list[Mistake]:
     return out
 
 
+def formula_mistakes(exercise: str, *entries: tuple[str, str, str]) -> list[Mistake]:
+    """The known mistakes of the formula check ``check_<exercise>``, one ``(what, wrong formula,
+    hint)`` each, as `Mistake` entries with the ids ``"<exercise>.<what>"``.
+
+    Call it at module level, next to the check (``SLOPE_MISTAKES = formula_mistakes("slope",
+    ("sign", "y - sigma(a)", "check the sign"))``, then ``check_formula(..., mistakes=
+    SLOPE_MISTAKES)``): the mistakes are declared on import, so that `known_mistakes` lists them
+    with their hints without running the check.
+    """
+    return [Mistake(f"{exercise}.{what}", hint, wrong=wrong) for what, wrong, hint in entries]
+
+
 def check_formula(
     name: str,
     fn: Callable[[], str],
@@ -966,6 +978,8 @@ def check_formula(
     ``mistakes`` lists known mistakes as ``(wrong formula, hint)``, ``(mistake_id, wrong
     formula, hint)`` or `Mistake` entries: an answer equivalent to a known mistake gets that
     mistake's hint instead of ``hint``, and the verdict records its id (``Verdict.mistake``).
+    A ``(wrong formula, hint)`` pair gets the id ``<name>.mistake<k>``, which `known_mistakes`
+    does not list: a course check declares its mistakes with `formula_mistakes` instead.
     ``advice(answer)`` may return a hint for a wrong answer that no known mistake matches (a
     misreading of the notation, say).
     """
