@@ -21,9 +21,9 @@ os.environ.setdefault("DLB_DIGITS", "sklearn")
 
 # ----------------------------------------------------------------------------------------------
 # Markers: `slow` (executes notebooks, starts kernels or a browser, or runs minutes of CPU) and
-# `sandbox` (needs bubblewrap). `python -m pytest -m "not slow"` is the fast loop while you work;
-# `python -m pytest` runs everything. A test file may mark its own tests; these lists mark the
-# tests of files that do not (yet), by file and test name.
+# `sandbox` (needs bubblewrap). `python -m pytest -n auto -m "not slow"` is the fast loop while
+# you work; `python -m pytest -n auto` runs everything. A test file may mark its own tests; these
+# lists mark the tests of files that do not (yet), by file and test name.
 # ----------------------------------------------------------------------------------------------
 
 SLOW = {
@@ -62,12 +62,17 @@ SLOW = {
         "test_setup_cell_says_what_to_do_when_the_clone_fails",
     },
 }
-SLOW_FIXTURES = {"built_site"}  # the readers' edition in Chromium
+SLOW_FIXTURES = {"built_site", "chromium_session"}  # the readers' edition, any browser
+# Tests that reuse the session's notebook runs (tests/notebook_runs.py): with pytest-xdist
+# (`-n 2`), they go to one worker, which runs each notebook once for all of them.
+NOTEBOOK_RUNS = {"test_site.py", "test_sliders.py"}
 
 
 def pytest_collection_modifyitems(config, items):
 
     for item in items:
+        if item.path.name in NOTEBOOK_RUNS:
+            item.add_marker(pytest.mark.xdist_group("notebook_runs"))
         names = SLOW.get(item.path.name, set())
         name = getattr(item, "originalname", item.name)
         if names is None or name in names or SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
