@@ -2,11 +2,24 @@
 
 import os
 
+import pytest
+
 # The notebook test: each notebook runs once per session (tests/notebook_runs.py), and the
 # sliders' test and the readers' edition reuse the run; it replaces nbval's collection.
-from tests.notebook_runs import pytest_collect_file, pytest_configure  # noqa: F401
+from tests import notebook_runs
+from tests.notebook_runs import pytest_collect_file  # noqa: F401
 
 # The graded lab's expectations (`utils.checks.lab.expect`) only print in students' runs; in
 # the course's own runs they fail, so that a complete edition whose story broke is caught.
 # The notebooks' kernels inherit this environment.
 os.environ.setdefault("DLB_STRICT", "1")
+
+
+@pytest.hookimpl(trylast=True)  # after nbval's and xdist's own
+def pytest_configure(config):
+    """With pytest-xdist (`-n auto`, the README's command), the tests that reuse the session's
+    notebook runs share one worker (their `xdist_group`, tests/conftest.py), which runs each
+    notebook once; every other test goes to whichever worker is free."""
+    if getattr(config.option, "numprocesses", None) and config.option.dist == "load":
+        config.option.dist = "loadgroup"
+    notebook_runs.configure(config)

@@ -21,9 +21,9 @@ os.environ.setdefault("DLB_DIGITS", "sklearn")
 
 # ----------------------------------------------------------------------------------------------
 # Markers: `slow` (executes notebooks, starts kernels or a browser, or runs minutes of CPU) and
-# `sandbox` (needs bubblewrap). `python -m pytest -m "not slow"` is the fast loop while you work;
-# `python -m pytest` runs everything. A test file may mark its own tests; these lists mark the
-# tests of files that do not (yet), by file and test name.
+# `sandbox` (needs bubblewrap). `python -m pytest -n auto -m "not slow"` is the fast loop while
+# you work; `python -m pytest -n auto` runs everything. A test file may mark its own tests; these
+# lists mark the tests of files that do not (yet), by file and test name.
 # ----------------------------------------------------------------------------------------------
 
 SLOW = {
@@ -62,12 +62,17 @@ SLOW = {
         "test_setup_cell_says_what_to_do_when_the_clone_fails",
     },
 }
-SLOW_FIXTURES = {"built_site"}  # the readers' edition in Chromium
+SLOW_FIXTURES = {"built_site", "chromium_session"}  # the readers' edition, any browser
+# Tests that reuse the session's notebook runs (tests/notebook_runs.py): with pytest-xdist
+# (`-n 2`), they go to one worker, which runs each notebook once for all of them.
+NOTEBOOK_RUNS = {"test_site.py", "test_sliders.py"}
 
 
 def pytest_collection_modifyitems(config, items):
 
     for item in items:
+        if item.path.name in NOTEBOOK_RUNS:
+            item.add_marker(pytest.mark.xdist_group("notebook_runs"))
         names = SLOW.get(item.path.name, set())
         name = getattr(item, "originalname", item.name)
         if names is None or name in names or SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
@@ -89,3 +94,69 @@ def course_without_graded_notebooks(tmp_path_factory, monkeypatch):
     path = tmp_path_factory.mktemp("course") / "course.json"
     path.write_text(json.dumps(course), encoding="utf-8")
     monkeypatch.setenv("DLB_COURSE_FILE", str(path))
+
+
+# ----------------------------------------------------------------------------------------------
+# Headless Chromium (Debian's `chromium` and `chromium-driver`, driven by selenium): one browser
+# for the session, shared by the readers' edition (test_site.py), the class report
+# (test_class_report.py) and the printed mock exam (test_mock_exam.py).
+# ----------------------------------------------------------------------------------------------
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+CHROMIUM_ARGUMENTS = (
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-extensions",
+    "--no-first-run",
+    "--hide-scrollbars",
+    "--window-size=1200,900",
+    # No network but a test's own server: any other host fails to resolve (and logs an error).
+    "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
+)
+
+
+def chromium_missing() -> str | None:
+    """Why headless Chromium cannot run here (what to install), or None when it can."""
+    if not (CHROMIUM.is_file() and CHROMEDRIVER.is_file()):
+        return "headless Chromium not installed (apt-get install chromium chromium-driver)"
+    try:
+        import selenium  # noqa: F401
+    except ImportError:
+        return "selenium is not installed"
+    return None
+
+
+@pytest.fixture(scope="session")
+def chromium_session():
+    """The session's one headless Chromium (selenium's driver); skips, with what to install,
+    where Chromium, its driver or selenium is missing. Tests use `chromium`."""
+    reason = chromium_missing()
+    if reason:
+        pytest.skip(reason)
+    os.environ.setdefault("SE_OFFLINE", "true")  # Selenium Manager never downloads anything
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for argument in CHROMIUM_ARGUMENTS:
+        options.add_argument(argument)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
+    driver.set_page_load_timeout(60)
+    driver.set_script_timeout(60)
+    yield driver
+    driver.quit()
+
+
+@pytest.fixture(scope="module")
+def chromium(chromium_session):
+    """The session's headless Chromium as a test module finds it: without the console messages
+    of an earlier module's pages and without an earlier module's device-metrics override."""
+    chromium_session.get_log("browser")
+    chromium_session.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+    return chromium_session

@@ -162,8 +162,8 @@ def _execute(path: Path, allow_errors: bool) -> Run:
 _RUN_NOTEBOOKS = pytest.StashKey[bool]()
 
 
-@pytest.hookimpl(trylast=True)
-def pytest_configure(config: pytest.Config) -> None:
+def configure(config: pytest.Config) -> None:
+    """Called by the root conftest.py's ``pytest_configure``."""
     wanted = bool(getattr(config.option, "nbval", False) or getattr(config.option, "nbval_lax", 0))
     config.stash[_RUN_NOTEBOOKS] = wanted
     if wanted:  # nbval would execute every notebook a second time: these items replace it
@@ -187,6 +187,7 @@ class NotebookItem(pytest.Item):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.add_marker(pytest.mark.slow)
+        self.add_marker(pytest.mark.xdist_group("notebook_runs"))  # tests/conftest.py
 
     def runtest(self) -> None:
         result = run(self.path)

@@ -572,6 +572,41 @@ def _formula_mistakes() -> dict[str, tuple[str, str]]:
 
 
 FORMULA_WRONG = _formula_mistakes()
+
+
+def test_every_formula_check_hands_over_declared_mistakes(monkeypatch):
+    """A formula check's known mistakes are `Mistake`s declared on import (listed by
+    `known_mistakes`, so found above), never ``(wrong, hint)`` pairs with unlisted ids."""
+    handed: dict[str, list] = {}
+
+    def formula(name, fn, expected, variables, *, mistakes=(), **kwargs):
+        handed[name] = list(mistakes)
+        return checks.Verdict(name, "passed", "")
+
+    def function(name, fn, cases, **kwargs):
+        return checks.Verdict(name, "passed", "")
+
+    for module_name, module in sorted(sys.modules.items()):
+        if module_name.startswith("utils.checks.") and module is not lab_checks:
+            for attribute, fake in (("check_formula", formula), ("check_function", function)):
+                if hasattr(module, attribute):
+                    monkeypatch.setattr(module, attribute, fake)
+    for name in ALL_CHECKS:
+        getattr(checks, name)(lambda *a, **k: None)
+    formula_checks = {
+        n.removeprefix("check_") for n, right in RIGHT.items() if isinstance(right, str)
+    }
+    assert set(handed) == formula_checks
+    known = known_mistakes()
+    for name, mistakes in handed.items():
+        assert mistakes, f"{name} names no known mistake"
+        for mistake in mistakes:
+            assert isinstance(mistake, checks.Mistake), (name, mistake)
+            assert mistake.id.startswith(f"{name}."), (name, mistake.id)
+            assert known.get(mistake.id) == mistake.hint, (name, mistake.id)
+            assert FORMULA_WRONG[mistake.id] == (f"check_{name}", mistake.wrong)
+
+
 CASES = sorted({**WRONG, **FORMULA_WRONG}.items())
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import csv
 import html.parser
-import os
 import re
 import statistics
 import subprocess
@@ -28,8 +27,6 @@ from utils.course.report import CSV_COLUMNS
 
 ROOT = Path(__file__).resolve().parent.parent
 COLUMNS = CSV_COLUMNS + [c for c in ("mistakes", "team_fingerprint") if c not in CSV_COLUMNS]
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
 STAND_IN = {  # used only while utils.checks has no known_mistakes()
     "bce_gradient.sign": "The gradient of the loss points uphill: subtract it.",
     "bce_gradient.mean": "Average over the batch, do not sum.",
@@ -486,31 +483,9 @@ def test_the_command_line_runs_without_torch(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def browser():
-    if not (CHROMIUM.is_file() and CHROMEDRIVER.is_file()):
-        pytest.skip("headless Chromium not installed (apt-get install chromium chromium-driver)")
-    pytest.importorskip("selenium", reason="selenium is not installed")
-    os.environ.setdefault("SE_OFFLINE", "true")  # Selenium Manager never downloads anything
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for arg in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-background-networking",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--window-size=1200,900",
-        "--host-resolver-rules=MAP * ~NOTFOUND",  # no network at all
-    ):
-        options.add_argument(arg)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
-    driver.set_page_load_timeout(60)
-    yield driver
-    driver.quit()
+def browser(chromium):
+    """The session's headless Chromium (tests/conftest.py)."""
+    return chromium
 
 
 def open_page(browser, path: Path) -> list[str]:

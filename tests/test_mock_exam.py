@@ -30,8 +30,6 @@ from utils.notebooks import read_notebook
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAM = ROOT / "notebooks" / "08_mock_exam.ipynb"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
 QUESTION = re.compile(r"^## Question (\d+) · (.+) \((\d+) points?\)\s*$", re.M)
 PART = re.compile(r"\((\d+(?:\.\d+)?) pts?\)")
 
@@ -103,10 +101,9 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 
 @pytest.fixture(scope="module")
-def exam_page(tmp_path_factory) -> Path:
-    pytest.importorskip("selenium", reason="selenium is not installed")
-    if not (CHROMIUM.is_file() and CHROMEDRIVER.is_file()):
-        pytest.skip("headless Chromium not installed (apt-get install chromium chromium-driver)")
+def exam_page(tmp_path_factory, chromium) -> Path:
+    """The exam's page, built once the session's headless Chromium (tests/conftest.py) is known
+    to run: without it the test skips before building anything."""
     try:
         mathjax = site.find_mathjax()
     except site.SiteError as exc:
@@ -120,25 +117,14 @@ def exam_page(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def printed_pdf(exam_page) -> bytes:
-    os.environ.setdefault("SE_OFFLINE", "true")  # Selenium Manager never downloads anything
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
+def printed_pdf(exam_page, chromium) -> bytes:
     from selenium.webdriver.common.print_page_options import PrintOptions
 
     handler = functools.partial(_QuietHandler, directory=str(exam_page.parent))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--disable-background-networking", "--disable-extensions", "--no-first-run",
-                "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"):  # fmt: skip
-        options.add_argument(arg)
-    driver = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
+    driver = chromium
     try:
-        driver.set_page_load_timeout(60)
-        driver.set_script_timeout(60)
         host, port = server.server_address[:2]
         driver.get(urlunsplit(("http", f"{host}:{port}", "/" + exam_page.name, "", "")))
         typeset = driver.execute_async_script(
@@ -151,7 +137,6 @@ def printed_pdf(exam_page) -> bytes:
         opts.page_width, opts.page_height = 21.0, 29.7  # A4, in cm
         pdf = base64.b64decode(driver.print_page(opts))
     finally:
-        driver.quit()
         server.shutdown()
         server.server_close()
     artifacts = Path(os.environ.get("DLB_ARTIFACTS") or ROOT / "test-artifacts") / "site"

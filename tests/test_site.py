@@ -27,6 +27,7 @@ import nbformat
 import pytest
 
 from tests import notebook_runs
+from tests.conftest import chromium_missing
 from utils.course import site
 
 # A test tool of requirements.txt that Colab lacks (the Colab twin skips this file).
@@ -40,8 +41,6 @@ from utils.notebooks import (
 )
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
 IN_CI = os.environ.get("CI") == "true"
 COURSE = read_course(ROOT)
 PAGES = site.plan(ROOT)  # reads the notebooks' title cells only: nothing runs at collection
@@ -231,10 +230,8 @@ def test_build_fails_clearly_without_mathjax(tmp_path):
 
 @pytest.fixture(scope="module")
 def built_site(tmp_path_factory) -> site.Site:
-    _require(
-        CHROMIUM.is_file() and CHROMEDRIVER.is_file(),
-        "headless Chromium not installed (apt-get install chromium chromium-driver)",
-    )
+    missing = chromium_missing()
+    _require(missing is None, missing or "")
     try:
         site.find_mathjax()
     except site.SiteError as exc:
@@ -273,33 +270,11 @@ def base_url(built_site):
 
 
 @pytest.fixture(scope="module")
-def browser(base_url):
-    os.environ.setdefault("SE_OFFLINE", "true")  # Selenium Manager never downloads anything
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for arg in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-background-networking",
-        "--disable-extensions",
-        "--no-first-run",
-        "--hide-scrollbars",
-        "--window-size=1200,900",
-        # No network but the site: any other host fails to resolve (and logs an error).
-        "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
-    ):
-        options.add_argument(arg)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
-    driver.set_page_load_timeout(60)
-    driver.set_script_timeout(60)
-    yield driver
-    driver.quit()
+def browser(base_url, request):
+    """The session's headless Chromium (tests/conftest.py), once the site is served: asked for
+    here, not as an argument (pytest sets a session fixture up before module ones), so that
+    built_site's check comes first and fails under CI=true instead of skipping."""
+    return request.getfixturevalue("chromium")
 
 
 _STATUS: dict[str, tuple[int, str]] = {}

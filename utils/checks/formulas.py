@@ -41,6 +41,7 @@ import re
 import signal
 import threading
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -55,7 +56,7 @@ from utils.checks._core import (
     _emit,
 )
 
-__all__ = ["check_formula", "compare_formulas"]
+__all__ = ["check_formula", "compare_formulas", "formula_mistakes"]
 
 # Names a student may use besides the exercise's variables (the lecture's and Python's).
 FUNCTION_NAMES = (
@@ -326,7 +327,7 @@ def _constant_value(node: ast.expr, names: _Names) -> float | None:
             if role == "variable" or _is_sympy(names.constants.get(sub.id)):
                 return None
     try:
-        value = _evaluate(node, dict(names.constants), _FLOAT)
+        value = _evaluate(node, dict(names.constants), _FLOATS)
     except OverflowError:
         return math.inf
     except (ArithmeticError, ValueError, TypeError, KeyError):
@@ -463,22 +464,50 @@ def _mp_functions() -> dict[str, Callable]:
     }
 
 
-def _evaluate(node: ast.expr, env: Mapping[str, Any], lib: Mapping[str, Callable]):
+@dataclass(frozen=True)
+class _Arithmetic:
+    """One way of evaluating a formula: in floats, or in 40-digit mpmath numbers."""
+
+    module: str  # what sympy.lambdify evaluates SymPy extras with: "math" or "mpmath"
+    number: Callable[[Any], Any]  # a constant or a coordinate, as a number of this kind
+    functions: Mapping[str, Callable]  # the names of FUNCTION_NAMES, and "pow"
+    precision: Callable[[], AbstractContextManager]  # the working precision while evaluating
+    usable: Callable[[Any], bool]  # whether a value can be compared (finite, of a kind it takes)
+
+
+def _float_usable(value) -> bool:
+    return not isinstance(value, complex) and math.isfinite(value)
+
+
+_FLOATS = _Arithmetic("math", float, _FLOAT, nullcontext, _float_usable)
+
+
+@cache
+def _precise() -> _Arithmetic:
+    """Evaluation with mpmath at 40 digits (imported on first use; complex values are kept)."""
+    import mpmath
+
+    return _Arithmetic(
+        "mpmath", mpmath.mpf, _mp_functions(), lambda: mpmath.workdps(40), mpmath.isfinite
+    )
+
+
+def _evaluate(node: ast.expr, env: Mapping[str, Any], arithmetic: _Arithmetic):
     """The value of a checked tree, with the names' values in ``env`` (depth ≤ MAX_DEPTH)."""
     if isinstance(node, ast.Constant):
-        return float(node.value) if lib is _FLOAT else _mp_number(node.value)
+        return arithmetic.number(node.value)
     if isinstance(node, ast.Name):
         return env[node.id]
     if isinstance(node, ast.UnaryOp):
-        value = _evaluate(node.operand, env, lib)
+        value = _evaluate(node.operand, env, arithmetic)
         return -value if isinstance(node.op, ast.USub) else value
     if isinstance(node, ast.Call):
         name = node.func.id  # type: ignore[attr-defined]  # checked by _walk
-        fn = env.get(f"{name}()") or lib[name]
-        return fn(_evaluate(node.args[0], env, lib))
+        fn = env.get(f"{name}()") or arithmetic.functions[name]
+        return fn(_evaluate(node.args[0], env, arithmetic))
     assert isinstance(node, ast.BinOp)
-    left = _evaluate(node.left, env, lib)
-    right = _evaluate(node.right, env, lib)
+    left = _evaluate(node.left, env, arithmetic)
+    right = _evaluate(node.right, env, arithmetic)
     if isinstance(node.op, ast.Add):
         return left + right
     if isinstance(node.op, ast.Sub):
@@ -487,13 +516,7 @@ def _evaluate(node: ast.expr, env: Mapping[str, Any], lib: Mapping[str, Callable
         return left * right
     if isinstance(node.op, ast.Div):
         return left / right
-    return lib["pow"](left, right)
-
-
-def _mp_number(value):
-    import mpmath
-
-    return mpmath.mpf(value)
+    return arithmetic.functions["pow"](left, right)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -509,25 +532,25 @@ class _Problem:
     names: _Names
 
 
-def _extras_at(names: _Names, point: Mapping[str, float], lib_name: str) -> dict[str, Any]:
+def _extras_at(
+    names: _Names, point: Mapping[str, float], arithmetic: _Arithmetic
+) -> dict[str, Any]:
     """The values of the extra names (numbers, SymPy expressions of the variables) at a point."""
     env: dict[str, Any] = {}
     for name, value in names.constants.items():
         if _is_sympy(value):
-            env[name] = _lambdified(value, names.variables, lib_name)(
+            env[name] = _lambdified(value, names.variables, arithmetic.module)(
                 *(point[v] for v in names.variables)
             )
-        elif lib_name == "mpmath":
-            env[name] = _mp_number(value)
         else:
-            env[name] = float(value)
+            env[name] = arithmetic.number(value)
     for name, fn in names.functions.items():
         if fn is not None:
-            env[f"{name}()"] = _call_extra(fn, lib_name)
+            env[f"{name}()"] = _call_extra(fn)
     return env
 
 
-def _call_extra(fn: Callable, lib_name: str) -> Callable:
+def _call_extra(fn: Callable) -> Callable:
     def call(x):
         value = fn(x)
         if _is_sympy(value):
@@ -553,27 +576,17 @@ def _lambdified(expr, variables: tuple[str, ...], lib_name: str) -> Callable:
 
 
 def _value_at(problem: _Problem, point: Mapping[str, float], precise: bool):
-    """The formula's value at ``point`` (a float or complex; an mpmath number when precise), or
-    None where it cannot be evaluated."""
+    """The formula's value at ``point`` (a float; an mpmath number, maybe complex, when
+    precise), or None where it cannot be evaluated."""
+    arithmetic = _precise() if precise else _FLOATS
     try:
-        if precise:
-            import mpmath
-
-            with mpmath.workdps(40):
-                env = {k: mpmath.mpf(v) for k, v in point.items()}
-                env |= _extras_at(problem.names, point, "mpmath")
-                value = _evaluate(problem.tree, env, _mp_functions())
-                value = +value  # round to the working precision
-            if not mpmath.isfinite(value):
-                return None
-            return value
-        env = dict(point) | _extras_at(problem.names, point, "math")
-        value = _evaluate(problem.tree, env, _FLOAT)
+        with arithmetic.precision():
+            env = {name: arithmetic.number(value) for name, value in point.items()}
+            env |= _extras_at(problem.names, point, arithmetic)
+            value = +_evaluate(problem.tree, env, arithmetic)  # rounded to the working precision
+        return value if arithmetic.usable(value) else None
     except Exception:  # noqa: BLE001 - a value that cannot be computed is no value
         return None
-    if isinstance(value, complex) or not math.isfinite(value):
-        return None
-    return value
 
 
 def _close(g, w, rtol: float, atol: float) -> bool:
@@ -942,6 +955,18 @@ def _mistake_entries(name: str, mistakes: Sequence) -> list[Mistake]:
     return out
 
 
+def formula_mistakes(exercise: str, *entries: tuple[str, str, str]) -> list[Mistake]:
+    """The known mistakes of the formula check ``check_<exercise>``, one ``(what, wrong formula,
+    hint)`` each, as `Mistake` entries with the ids ``"<exercise>.<what>"``.
+
+    Call it at module level, next to the check (``SLOPE_MISTAKES = formula_mistakes("slope",
+    ("sign", "y - sigma(a)", "check the sign"))``, then ``check_formula(..., mistakes=
+    SLOPE_MISTAKES)``): the mistakes are declared on import, so that `known_mistakes` lists them
+    with their hints without running the check.
+    """
+    return [Mistake(f"{exercise}.{what}", hint, wrong=wrong) for what, wrong, hint in entries]
+
+
 def check_formula(
     name: str,
     fn: Callable[[], str],
@@ -966,6 +991,8 @@ def check_formula(
     ``mistakes`` lists known mistakes as ``(wrong formula, hint)``, ``(mistake_id, wrong
     formula, hint)`` or `Mistake` entries: an answer equivalent to a known mistake gets that
     mistake's hint instead of ``hint``, and the verdict records its id (``Verdict.mistake``).
+    A ``(wrong formula, hint)`` pair gets the id ``<name>.mistake<k>``, which `known_mistakes`
+    does not list: a course check declares its mistakes with `formula_mistakes` instead.
     ``advice(answer)`` may return a hint for a wrong answer that no known mistake matches (a
     misreading of the notation, say).
     """

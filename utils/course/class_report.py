@@ -45,6 +45,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from utils.course.html_page import html_head
+
 REQUIRED_COLUMNS = ["file", "status"]
 STATUSES = ["ok", "warnings", "blocked", "unreadable"]
 PASSED, NOT_IMPLEMENTED = "passed", "not implemented"
@@ -598,12 +600,12 @@ def render(
     mistakes = mistake_counts(rows)
     statuses = Counter(row.status for row in rows)
     parts = [
-        "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8">',
-        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        '<link rel="icon" href="data:,">',
-        f"<title>Class report</title><style>{STYLE}</style></head><body>",
+        html_head(
+            "Class report",
+            f'<meta http-equiv="Content-Security-Policy" content="{CSP}">',
+            '<link rel="icon" href="data:,">',
+            f"<style>{STYLE}</style>",
+        ),
         "<h1>Class report</h1>",
         f'<p class="note" id="summary">{len(rows)} submissions from {len(sources)} CSV file(s): '
         + esc(", ".join(Path(s).name for s in sources))

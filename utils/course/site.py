@@ -53,6 +53,7 @@ from urllib.parse import unquote
 import jinja2
 import nbformat
 
+from utils.course.html_page import html_head
 from utils.course.kernel import notebook_client
 from utils.course.notebooks import (
     BADGE_IMAGE,
@@ -78,6 +79,25 @@ WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 IMAGE_TYPES = ("image/png", "image/jpeg", "image/svg+xml", "image/gif")
 DEFAULT_CELL_TIMEOUT = 300
 GENERATOR = '<meta name="generator" content="utils.site">'  # marks the pages a build wrote
+HEAD_ELEMENTS = (  # every page's head, after the charset and viewport (`html_head`)
+    GENERATOR,
+    '<link rel="icon" href="assets/favicon.svg" type="image/svg+xml">',
+    '<link rel="stylesheet" href="assets/site.css">',
+    '<link rel="stylesheet" href="assets/pygments.css">',
+    r"""<script>
+window.MathJax = {
+  tex: {
+    inlineMath: [["$", "$"], ["\\(", "\\)"]],
+    displayMath: [["$$", "$$"], ["\\[", "\\]"]],
+    processEscapes: true,
+    processEnvironments: true
+  },
+  options: { ignoreHtmlClass: "tex2jax_ignore", processHtmlClass: "tex2jax_process" },
+  chtml: { displayAlign: "center" }
+};
+</script>""",
+    '<script defer src="assets/mathjax/tex-chtml-full.js" id="MathJax-script"></script>',
+)
 
 
 class SiteError(RuntimeError):
@@ -573,7 +593,6 @@ def render(site: Site, root: Path, mathjax: Path) -> None:
         "repo_url": f"https://github.com/{repo}",
         "pages": pages,
         "site_title": _site_title(root),
-        "generator": GENERATOR,
     }
     for i, built in enumerate(site.pages):
         body, _ = exporter.from_notebook_node(for_readers(built))
@@ -587,9 +606,14 @@ def render(site: Site, root: Path, mathjax: Path) -> None:
             prev=pages[i - 1] if i > 0 else None,
             next=pages[i + 1] if i + 1 < len(pages) else None,
             source_url=f"https://github.com/{repo}/blob/{ref}/{built.page.relpath}",
+            head=html_head(f"{built.page.label} · {common['site_title']}", *HEAD_ELEMENTS),
         )
         (out / built.page.html_name).write_text(html_text, encoding="utf-8")
-    home = env.get_template("index.html.j2").render(**common, intro=_readme_intro(root))
+    home = env.get_template("index.html.j2").render(
+        **common,
+        head=html_head(common["site_title"], *HEAD_ELEMENTS),
+        intro=_readme_intro(root),
+    )
     (out / "index.html").write_text(home, encoding="utf-8")
 
 
