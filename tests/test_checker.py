@@ -283,6 +283,57 @@ def test_a_python_under_tmp_runs_in_the_sandbox(tmp_path, monkeypatch):
         subprocess.run(["rm", "-rf", str(venv)], check=False)
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="control groups are Linux's")
+@pytest.mark.parametrize("version", [2, 1])
+def test_a_control_groups_files(tmp_path, monkeypatch, version):
+    """The files `utils.course.cgroup` reads and writes, on a stand-in tree (the real ones need
+    root or a delegated subtree: tests/test_sandbox_limits.py): the limits, the prefix that
+    joins the group, the OOM verdict, the CPU time."""
+    from utils.course import cgroup
+
+    base = tmp_path / "fs"
+    if version == 2:
+        places = {"": base}
+        base.mkdir()
+        (base / "cgroup.controllers").write_text("cpuset cpu io memory pids\n")
+        (base / "cgroup.subtree_control").write_text("")
+    else:
+        places = {c: base / c for c in ("memory", "cpu", "pids", "cpuacct")}
+        for folder in places.values():
+            folder.mkdir(parents=True)
+    monkeypatch.setattr(cgroup, "_places", lambda: places)
+    monkeypatch.delenv("DLB_NO_CGROUP", raising=False)
+    group = cgroup.Group.create(sandbox.Limits(group_memory_mb=300, processes=20, threads=2))
+    assert group is not None and group.v2 == (version == 2)
+    written = {p.relative_to(base).as_posix(): p.read_text().strip() for p in base.rglob("*.*")}
+    if version == 2:
+        name = group.folders[0].name
+        assert written["cgroup.subtree_control"] == "+memory +cpu +pids"
+        assert written[f"{name}/memory.max"] == str(300 << 20)
+        assert written[f"{name}/pids.max"] == "24" and written[f"{name}/cpu.max"] == "200000 100000"
+        (group.folders[0] / "memory.events").write_text("low 0\noom 2\noom_kill 1\n")
+        (group.folders[0] / "cpu.stat").write_text("usage_usec 2500000\nuser_usec 1\n")
+    else:
+        name = group.folders[0].name
+        assert written[f"memory/{name}/memory.limit_in_bytes"] == str(300 << 20)
+        assert written[f"pids/{name}/pids.max"] == "24"
+        assert written[f"cpu/{name}/cpu.cfs_quota_us"] == "200000"
+        assert written[f"cpu/{name}/cpu.cfs_period_us"] == "100000"
+        (places["memory"] / name / "memory.oom_control").write_text("under_oom 0\noom_kill 3\n")
+        (places["cpuacct"] / name / "cpuacct.usage").write_text("2500000000\n")
+    prefix = group.prefix()
+    assert prefix[:2] == ["/bin/sh", "-c"] and prefix[3] == "sh"
+    assert all(str(f / "cgroup.procs") in prefix[2] for f in group.folders)
+    assert group.reason() == "over 300 MB of memory together"
+    assert group.cpu_seconds() == 2.5
+    for folder in group.folders:  # a real group's files vanish with it
+        for path in folder.iterdir():
+            path.unlink()
+    folders = list(group.folders)
+    group.close()
+    assert not any(f.exists() for f in folders) and group.folders == []
+
+
 def test_a_subfolder_of_the_kernels_folder_counts(tmp_path):
     (tmp_path / "a" / "b").mkdir(parents=True)
     (tmp_path / "a" / "b" / "f").write_bytes(b"x" * 5000)
