@@ -223,6 +223,18 @@ def test_setsid_children_share_one_core_and_none_outlives_the_check(tmp_path, mo
     assert [pid for pid in members if running(pid)] == []
 
 
+class Asleep:
+    """A `sandbox.GroupWatch` that watches nothing: only a control group can stop a sandbox."""
+
+    reason = ""
+
+    def __init__(self, *args):
+        pass
+
+    def stop(self):
+        pass
+
+
 HOG = (
     "import os, time\n"
     "for _ in range(2):\n"
@@ -243,15 +255,6 @@ def test_the_control_group_stops_a_notebook_over_its_memory_and_says_so(tmp_path
     kernel, and its verdict says why. The polling watch is switched off here: only the
     control group can have stopped it."""
 
-    class Asleep:
-        reason = ""
-
-        def __init__(self, *args):
-            pass
-
-        def stop(self):
-            pass
-
     monkeypatch.setattr(sandbox, "GroupWatch", Asleep)
     path = write(tmp_path, "hog.ipynb", HOG)
     limits = sandbox.Limits(group_memory_mb=400)
@@ -259,6 +262,32 @@ def test_the_control_group_stops_a_notebook_over_its_memory_and_says_so(tmp_path
     error = report.first_error
     assert error is not None and "kernel died" in error.message, report.problems
     assert "stopped by the check: over 400 MB of memory together" in error.message
+
+
+@needs_groups
+def test_a_recheck_over_its_memory_is_stopped_and_says_so(tmp_path, monkeypatch):
+    """The exercise takes 500 MB when the re-check's check calls it (once every cell ran: the
+    last one sets READY): the re-check's own control group stops it at 400 MB, and the
+    exercise's verdict says why (the polling watch is off)."""
+    monkeypatch.setattr(sandbox, "GroupWatch", Asleep)
+    hog = STANDARDIZE_OK.replace(
+        "def standardize(x):\n",
+        "def standardize(x):\n"
+        "    if 'ipykernel' not in sys.argv[0] and READY:  # the re-check's calls only\n"
+        "        block = b'x' * (500 << 20)\n",
+    )
+    path = write(
+        tmp_path,
+        "hog.ipynb",
+        "import sys\nfrom utils.checks import check_standardize\n\nEPS = 1e-12\nREADY = False",
+        hog,
+        "READY = True",
+    )
+    limits = sandbox.Limits(group_memory_mb=400)
+    report = check_notebook(path, cell_timeout=60, total_timeout=120, limits=limits)
+    assert report.exercises == {"standardize": "failed"}, report.problems
+    messages = " ".join(p.message for p in report.problems)
+    assert "stopped by the check: over 400 MB of memory together" in messages, messages
 
 
 def test_without_control_groups_the_polled_watch_stops_it_and_says_so(tmp_path, monkeypatch):

@@ -456,6 +456,10 @@ def run_exercises(
             ready = {}
         for exercise in found:
             outcomes[exercise.name] = recheck.judge(channel, exercise.name, exercise.check, ready)
+        stopped = _stopped(watch, group)  # why the process ended, when the check stopped it
+        for outcome in outcomes.values():
+            if stopped and outcome.message.startswith("the re-check's process ended"):
+                outcome.message += f"; {stopped}"
     finally:
         if watch is not None:
             watch.stop()
