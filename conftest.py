@@ -15,11 +15,17 @@ from tests.notebook_runs import pytest_collect_file  # noqa: F401
 os.environ.setdefault("DLB_STRICT", "1")
 
 
-@pytest.hookimpl(trylast=True)  # after nbval's and xdist's own
-def pytest_configure(config):
+@pytest.hookimpl(tryfirst=True)  # before xdist's own, which would choose "load"
+def pytest_cmdline_main(config):
     """With pytest-xdist (`-n auto`, the README's command), the tests that reuse the session's
     notebook runs share one worker (their `xdist_group`, tests/conftest.py), which runs each
     notebook once; every other test goes to whichever worker is free."""
-    if getattr(config.option, "numprocesses", None) and config.option.dist == "load":
+    if getattr(config.option, "numprocesses", None) and config.option.dist == "no":
         config.option.dist = "loadgroup"
+
+
+@pytest.hookimpl(trylast=True)  # after nbval's own
+def pytest_configure(config):
+    if hasattr(config, "workerinput"):  # an xdist worker parses the bare command line again:
+        config.option.loadgroup = True  # it names its tests by group, as the controller expects
     notebook_runs.configure(config)

@@ -65,9 +65,10 @@ SLOW = {
 SLOW_FIXTURES = {"built_site", "chromium_session"}  # the readers' edition, any browser
 # Tests that reuse the session's notebook runs (tests/notebook_runs.py): with pytest-xdist
 # (`-n 2`), they go to one worker, which runs each notebook once for all of them.
-NOTEBOOK_RUNS = {"test_site.py", "test_sliders.py"}
+NOTEBOOK_RUNS = {"test_site.py", "test_sliders.py", "test_mock_exam.py"}
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist's worker reads the groups
 def pytest_collection_modifyitems(config, items):
 
     for item in items:

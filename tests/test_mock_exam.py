@@ -25,6 +25,7 @@ from urllib.parse import urlunsplit
 import nbformat
 import pytest
 
+from tests import notebook_runs
 from utils.course import site
 from utils.notebooks import read_notebook
 
@@ -111,7 +112,9 @@ def exam_page(tmp_path_factory, chromium) -> Path:
     pages = [p for p in site.plan(ROOT) if p.html_name == "08_mock_exam.html"]
     assert pages, "the site has no page for notebooks/08_mock_exam.ipynb"
     out = tmp_path_factory.mktemp("site")
-    built = site.Site(out=out, pages=site.execute(pages, jobs=1))
+    run = notebook_runs.run(pages[0].source)  # the session's one run of the notebook
+    assert run.error is None, run.error
+    built = site.Site(out=out, pages=[site.Built(pages[0], run.notebook, run.seconds)])
     site.render(built, ROOT, mathjax)
     return out / pages[0].html_name
 

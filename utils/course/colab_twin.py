@@ -29,6 +29,7 @@ its first task, after that task's ⏳ verdict, and nowhere else.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import re
@@ -412,6 +413,7 @@ def run(
         uninstall_colab_lacks(python)
         env = {**os.environ, "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1")}
         command = [python, "-m", "pytest", "tests", "-q", "-rs", "-p", "no:cacheprovider"]
+        command += ["-n", "auto"] if importlib.util.find_spec("xdist") else []
         status = max(status, 1 if subprocess.run(command, cwd=ROOT, env=env).returncode else 0)
         uninstall_colab_lacks(python)  # tests/test_notebooks.py's setup cell installs torchviz
     print(f"Colab twin {runtime}: {'FAILED' if status else 'passed'}")
