@@ -334,6 +334,20 @@ def test_a_control_groups_files(tmp_path, monkeypatch, version):
     assert not any(f.exists() for f in folders) and group.folders == []
 
 
+def test_the_folder_the_checker_runs_in_is_not_shown_to_notebooks(tmp_path, monkeypatch):
+    """`python -m utils.lab` puts the current folder first on sys.path, and a script run from
+    /tmp puts /tmp there: neither is mounted back into the sandbox (the instructor's files)."""
+    from utils.course.sandbox import _inside, _python_mounts
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "path", [str(tmp_path), *sys.path[1:], "/tmp", str(tmp_path)])
+    mounts = _python_mounts()
+    assert not any(_inside(tmp_path, m) or _inside(Path("/tmp"), m) for m in mounts), mounts
+    assert Path(sys.prefix).resolve() in [m.resolve() for m in mounts] or any(
+        _inside(Path(sys.prefix), m) for m in mounts
+    )
+
+
 def test_a_subfolder_of_the_kernels_folder_counts(tmp_path):
     (tmp_path / "a" / "b").mkdir(parents=True)
     (tmp_path / "a" / "b" / "f").write_bytes(b"x" * 5000)

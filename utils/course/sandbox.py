@@ -114,16 +114,20 @@ def availability() -> tuple[bool, str]:
 
 
 def _python_mounts() -> list[Path]:
-    """The folders the Python interpreter and its packages live in."""
+    """The folders the Python interpreter and its packages live in (``sys.path`` too, for
+    packages a ``.pth`` file adds; not its first entry, the folder of the checker's script or
+    the current one, nor a place hidden as a whole: ``python -m`` run in a folder would show
+    that folder to every notebook)."""
     places = {Path(sys.prefix), Path(sys.base_prefix), Path(sys.exec_prefix)}
     places.add(Path(sys.executable).resolve().parent.parent)
     if python() != sys.executable:  # the Colab twin's venv, and the Python it was made from
         places.add(Path(python()).parent.parent)
         places.add(Path(python()).resolve().parent.parent)
-    for entry in sys.path:
+    whole = {*hidden_places(), Path("/").resolve()}
+    for entry in sys.path[1:]:
         if entry and os.path.isabs(entry) and os.path.isdir(entry):
             place = Path(entry).resolve()
-            if not _inside(place, REPO_ROOT):
+            if not _inside(place, REPO_ROOT) and place not in whole:
                 places.add(place)
     kept = sorted(places, key=lambda p: len(p.parts))
     return [p for i, p in enumerate(kept) if not any(_inside(p, q) for q in kept[:i])]
