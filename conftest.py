@@ -29,3 +29,11 @@ def pytest_configure(config):
     if hasattr(config, "workerinput"):  # an xdist worker parses the bare command line again:
         config.option.loadgroup = True  # it names its tests by group, as the controller expects
     notebook_runs.configure(config)
+
+
+def pytest_collection_modifyitems(items):
+    notebook_runs.plan(items)  # which notebooks this session runs, to start them side by side
+
+
+def pytest_sessionfinish(session):
+    notebook_runs.shutdown()

@@ -20,7 +20,9 @@ seconds), far beyond any cell's run even on a loaded machine, so that a hung ker
 from __future__ import annotations
 
 import json
+import multiprocessing
 import time
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -102,12 +104,71 @@ def run(path: Path | str, *, allow_errors: bool = False) -> Run:
 
     ``allow_errors`` goes on after a failing cell (the student edition, whose tasks are left
     to do); otherwise the run stops at the first failing cell and says which in ``error``.
+    The first run of a series notebook starts the whole series (`prefetch`).
     """
     path = Path(path).resolve()
     key = (path, allow_errors)
     if key not in _RUNS:
-        _RUNS[key] = _execute(path, allow_errors)
+        if path.parent == ROOT / "notebooks":
+            prefetch()
+        pending = _PENDING.pop(key, None)
+        _RUNS[key] = pending.result() if pending is not None else _execute(path, allow_errors)
     return _RUNS[key]
+
+
+# The series' notebooks run JOBS at a time, each driven from a process of its own (nbclient's
+# clients sharing one event loop have been seen to stall a widget cell), while the tests go on.
+JOBS = 2
+_PENDING: dict[tuple[Path, bool], Future] = {}
+_POOL: list[ProcessPoolExecutor] = []
+
+
+def series_runs() -> list[tuple[Path, bool]]:
+    """What the notebook test, the sliders' test and the readers' edition run: every notebook
+    of the series (the longest first), and the graded lab's student edition (the site's)."""
+    complete = sorted(
+        (ROOT / "notebooks").glob("*.ipynb"), key=lambda p: p.stat().st_size, reverse=True
+    )
+    graded = json.loads((ROOT / "course.json").read_text(encoding="utf-8")).get("graded", {})
+    student = [ROOT / "notebooks" / "exercises" / name for name in graded]
+    return [(p, False) for p in complete] + [(p, True) for p in student if p.is_file()]
+
+
+_WANTED: set[tuple[Path, bool]] = set()
+
+
+def plan(items: list[pytest.Item]) -> None:
+    """Note the runs the session's tests will ask for: a notebook test's, a test's ``path``
+    parameter's, and every series run for the readers' edition (``built_site``)."""
+    everything = {(p.resolve(), errors) for p, errors in series_runs()}
+    for item in items:
+        if isinstance(item, NotebookItem):
+            _WANTED.add((Path(item.path).resolve(), False))
+        elif "built_site" in getattr(item, "fixturenames", ()):
+            _WANTED.update(everything)
+        else:
+            path = getattr(getattr(item, "callspec", None), "params", {}).get("path")
+            if isinstance(path, Path) and path.suffix == ".ipynb":
+                _WANTED.add((path.resolve(), False))
+    _WANTED.intersection_update(everything)
+
+
+def prefetch() -> None:
+    """Start, in the background, every planned run of `series_runs` not made yet."""
+    if _POOL:
+        return
+    pool = ProcessPoolExecutor(max_workers=JOBS, mp_context=multiprocessing.get_context("spawn"))
+    _POOL.append(pool)
+    for path, allow_errors in series_runs():
+        key = (path.resolve(), allow_errors)
+        if key in _WANTED and key not in _RUNS:
+            _PENDING[key] = pool.submit(_execute, *key)
+
+
+def shutdown() -> None:
+    """At the session's end: runs that no test asked for are cancelled."""
+    for pool in _POOL:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _execute(path: Path, allow_errors: bool) -> Run:
