@@ -534,3 +534,40 @@ def test_a_checks_known_mistake_reaches_the_outcome(monkeypatch):
     ]
     missing = recheck.judge(Channel(), "fake", "check_fake", {})
     assert missing.status == "missing"
+
+
+def _children_of_this_process() -> list[str]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                text = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            fields = text[text.rfind(")") + 2 :].split()
+            if int(fields[1]) == os.getpid():
+                found.append(f"{entry} ({text[text.find('(') + 1 : text.rfind(')')]}, {fields[0]})")
+    return found
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("sandboxed", [pytest.param(True, marks=needs_sandbox), False])
+def test_a_check_leaves_no_process_behind_not_even_a_zombie(tmp_path, sandboxed):
+    """The kernel's process (bwrap's, or the kernel unsandboxed) is killed and reaped when the
+    check ends: before, every sandboxed check left a dead bwrap in the process table."""
+    before = set(_children_of_this_process())
+    nbformat.write(
+        new_notebook(cells=[new_code_cell("import subprocess\nsubprocess.Popen(['sleep', '97'])")]),
+        tmp_path / "a.ipynb",
+    )
+    report = checker.check_notebook(
+        tmp_path / "a.ipynb",
+        team_required=False,
+        cell_timeout=120,
+        total_timeout=300,
+        sandboxed=sandboxed,
+    )
+    assert report.ran and report.first_error is None, report.first_error
+    assert set(_children_of_this_process()) - before == set()
+    left = subprocess.run(["pgrep", "-f", "^sleep 97$"], capture_output=True, text=True).stdout
+    assert not left.strip(), f"the notebook's child outlived its check: {left}"

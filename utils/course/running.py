@@ -246,6 +246,7 @@ def run_notebook(
     space = Workspace(nb, name, sandboxed, hide)
     group = cgroup.Group.create(limits) if sandboxed else None
     done = threading.Event()
+    km = None
     try:
         km = SandboxKernelManager(kernel_name=kernel_name)
         if sandboxed:
@@ -337,6 +338,7 @@ def run_notebook(
         done.set()
         if watch is not None:
             watch.stop()
+        _end_kernel(km)
         if group is not None:
             group.close()
         stderr.close()
@@ -344,6 +346,22 @@ def run_notebook(
     report.ran = True
     report.sandboxed = sandboxed
     report.runtime_s = time.monotonic() - start
+
+
+def _end_kernel(km) -> None:
+    """Whatever nbclient's shutdown did (a kernel that failed to start, say), the kernel's
+    process and its process group are killed and reaped: bwrap's, or the kernel itself when
+    unsandboxed. Nothing a notebook started outlives its check, not even as a zombie."""
+    process = getattr(getattr(km, "provisioner", None), "process", None)
+    if process is None:
+        return
+    with contextlib.suppress(OSError):
+        if os.getpgid(process.pid) == process.pid:  # a session of its own: all of it
+            os.killpg(process.pid, signal.SIGKILL)
+    with contextlib.suppress(OSError):
+        process.kill()
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(timeout=10)
 
 
 def _guard_folder(folder: Path, km, limits: sandbox.Limits, done: threading.Event) -> None:
