@@ -14,6 +14,12 @@ from tests.notebook_runs import pytest_collect_file  # noqa: F401
 # The notebooks' kernels inherit this environment.
 os.environ.setdefault("DLB_STRICT", "1")
 
+# With pytest-xdist every core runs a worker already: one thread each for torch and BLAS (read
+# when torch is imported, after this file), or their thread pools fight over the cores.
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        os.environ[name] = "1"
+
 
 @pytest.hookimpl(tryfirst=True)  # before xdist's own, which would choose "load"
 def pytest_cmdline_main(config):
