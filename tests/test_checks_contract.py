@@ -329,6 +329,30 @@ def _backward_softmax_only(x, y, w1, b1, w2, b2):
     return d1.T @ x, d1.sum(0), d2.T @ z1, d2.sum(0)
 
 
+def _step_without_zero_grad(model, x, y, loss_fn, optimizer):
+    """A training step that forgets optimizer.zero_grad(): gradients pile up over steps."""
+    loss = loss_fn(model(x), y)
+    loss.backward()
+    optimizer.step()
+    return loss.item()
+
+
+def _step_with_softmax_before_cross_entropy(model, x, y, loss_fn, optimizer):
+    """Probabilities, not the model's outputs, handed to the cross-entropy loss."""
+    squash = isinstance(loss_fn, torch.nn.CrossEntropyLoss)
+    return training_step(
+        model, x, y, lambda a, b: loss_fn(a.softmax(dim=1) if squash else a, b), optimizer
+    )
+
+
+def _step_with_sigmoid_before_bce(model, x, y, loss_fn, optimizer):
+    """Probabilities, not logits, handed to BCEWithLogitsLoss (which applies the sigmoid)."""
+    squash = isinstance(loss_fn, torch.nn.BCEWithLogitsLoss)
+    return training_step(
+        model, x, y, lambda a, b: loss_fn(a.sigmoid() if squash else a, b), optimizer
+    )
+
+
 WRONG = {
     # notebook 00
     "standardize.constant_column": (
@@ -534,6 +558,14 @@ WRONG = {
     "feedforward.output_relu": (
         "check_feedforward",
         lambda x, ws, bs: feedforward(x, ws, bs).clamp(min=0 if bs[-1].max() < -10 else -1e9),
+    ),
+    "training_step.move": ("check_training_step", lambda m, x, y, lf, o: lf(m(x), y).item()),
+    "training_step.zero_grad": ("check_training_step", _step_without_zero_grad),
+    "training_step.order": ("check_training_step", _step_with_softmax_before_cross_entropy),
+    "training_step.logits": ("check_training_step", _step_with_sigmoid_before_bce),
+    "training_step.item": (
+        "check_training_step",
+        lambda m, x, y, lf, o: torch.tensor(training_step(m, x, y, lf, o)),
     ),
     "two_layer_backward.output_delta": ("check_two_layer_backward", _backward_softmax_only),
     "two_layer_backward.batch_mean": ("check_two_layer_backward", _backward(power=2)),

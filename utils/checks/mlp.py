@@ -215,36 +215,50 @@ def _returned(fn: Callable) -> str:
     return "a Python number"
 
 
+TRAINING_STEP_ORDER = (
+    "the order is optimizer.zero_grad(), y_hat = model(x), loss = loss_fn(y_hat, y), "
+    "loss.backward(), optimizer.step(), then return loss.item()"
+)
+TRAINING_STEP_MOVE = Mistake(
+    "training_step.move", "the parameters must move by −lr·∇loss: " + TRAINING_STEP_ORDER
+)
+TRAINING_STEP_ZERO_GRAD = Mistake(
+    "training_step.zero_grad",
+    "call optimizer.zero_grad() at the start of every step: otherwise the gradient "
+    "of the previous step is added to the new one",
+)
+TRAINING_STEP_ORDERED = Mistake("training_step.order", TRAINING_STEP_ORDER)
+TRAINING_STEP_LOGITS = Mistake(
+    "training_step.logits",
+    "pass the model's outputs (logits) to the loss as they are: " + TRAINING_STEP_ORDER,
+)
+TRAINING_STEP_ITEM = Mistake(
+    "training_step.item",
+    "return loss.item(), not loss: summing loss tensors (total += loss) chains "
+    "the graph nodes of every step; a loss never back-propagated (e.g. computed "
+    "without torch.no_grad()) keeps every activation alive; and on a GPU the "
+    "tensor stays on the device, so reading it later waits for the GPU",
+)
+
+
 def check_training_step(fn) -> Verdict:
     """Exercise 6.2: zero_grad, forward, loss, backward, step; return the loss as a number."""
-    order = "the order is optimizer.zero_grad(), y_hat = model(x), loss = loss_fn(y_hat, y), "
-    order += "loss.backward(), optimizer.step(), then return loss.item()"
+    order = TRAINING_STEP_ORDER
     specs = [
         (
             _setup_regression,
             1,
             "one SGD step, a linear model and the squared loss",
-            "the parameters must move by −lr·∇loss: " + order,
+            TRAINING_STEP_MOVE,
         ),
-        (
-            _setup_regression,
-            2,
-            "two steps in a row",
-            "call optimizer.zero_grad() at the start of every step: otherwise the gradient "
-            "of the previous step is added to the new one",
-        ),
+        (_setup_regression, 2, "two steps in a row", TRAINING_STEP_ZERO_GRAD),
         (
             _setup_classifier,
             3,
             "an MLP, cross-entropy, SGD with momentum, three steps",
-            order,
+            TRAINING_STEP_ORDERED,
         ),
-        (
-            _setup_binary,
-            2,
-            "binary logits, BCEWithLogitsLoss and Adam",
-            "pass the model's outputs (logits) to the loss as they are: " + order,
-        ),
+        (_setup_binary, 2, "binary logits, BCEWithLogitsLoss and Adam", TRAINING_STEP_LOGITS),
     ]
     cases = []
     # Building the cases draws no number from PyTorch's global generator (the notebook's
@@ -258,12 +272,7 @@ def check_training_step(fn) -> Verdict:
             Case(
                 expected=_returned(training_step),
                 label="the loss is returned as a Python number",
-                hint=(
-                    "return loss.item(), not loss: summing loss tensors (total += loss) chains "
-                    "the graph nodes of every step; a loss never back-propagated (e.g. computed "
-                    "without torch.no_grad()) keeps every activation alive; and on a GPU the "
-                    "tensor stays on the device, so reading it later waits for the GPU"
-                ),
+                hint=TRAINING_STEP_ITEM,
                 call=_returned,
             )
         )
