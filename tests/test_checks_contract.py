@@ -15,6 +15,7 @@ import torch
 import torch.nn.functional as F
 
 import utils.checks as checks
+from tests.test_checks_mlp import _no_zero_grad  # the step that forgets zero_grad()
 from utils.checks import ExerciseFailed, known_mistakes
 from utils.checks import lab as lab_checks
 from utils.checks.mlp import two_layer_problem  # noqa: F401 - the module's own problem maker
@@ -329,14 +330,6 @@ def _backward_softmax_only(x, y, w1, b1, w2, b2):
     return d1.T @ x, d1.sum(0), d2.T @ z1, d2.sum(0)
 
 
-def _step_without_zero_grad(model, x, y, loss_fn, optimizer):
-    """A training step that forgets optimizer.zero_grad(): gradients pile up over steps."""
-    loss = loss_fn(model(x), y)
-    loss.backward()
-    optimizer.step()
-    return loss.item()
-
-
 def _step_with_softmax_before_cross_entropy(model, x, y, loss_fn, optimizer):
     """Probabilities, not the model's outputs, handed to the cross-entropy loss."""
     squash = isinstance(loss_fn, torch.nn.CrossEntropyLoss)
@@ -560,7 +553,7 @@ WRONG = {
         lambda x, ws, bs: feedforward(x, ws, bs).clamp(min=0 if bs[-1].max() < -10 else -1e9),
     ),
     "training_step.move": ("check_training_step", lambda m, x, y, lf, o: lf(m(x), y).item()),
-    "training_step.zero_grad": ("check_training_step", _step_without_zero_grad),
+    "training_step.zero_grad": ("check_training_step", _no_zero_grad),
     "training_step.order": ("check_training_step", _step_with_softmax_before_cross_entropy),
     "training_step.logits": ("check_training_step", _step_with_sigmoid_before_bce),
     "training_step.item": (
